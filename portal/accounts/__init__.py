@@ -1,0 +1,1 @@
+"""Accounts: people, roles, sign-in, email verification, password reset, own data."""

@@ -1,0 +1,266 @@
+"""Languages: locale selection, formatting helpers and the message catalogues.
+
+Each domain owns a catalogue (``translations/<locale>/LC_MESSAGES/<domain>.po``) so that
+domains can change their strings independently; Flask-Babel merges them at run time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_from_file
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+from flask import request, session
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from portal.config import PROJECT_ROOT
+
+LOCALES = ("fi", "sv", "en")
+DEFAULT_LOCALE = "fi"
+LOCALE_NAMES = {"fi": "suomeksi", "sv": "på svenska", "en": "in English"}
+# Locales whose catalogues must be complete; English falls back to the source strings.
+COMPLETE_LOCALES = ("fi", "sv")
+
+# catalogue (gettext domain) -> source paths, relative to the project root.
+CATALOGUES: dict[str, tuple[str, ...]] = {
+    "messages": (
+        "portal/__init__.py",
+        "portal/core",
+        "portal/accounts",
+        "portal/public",
+        "portal/impact",
+        "templates/base.html",
+        "templates/_forms.html",
+        "templates/core",
+        "templates/accounts",
+        "templates/public",
+        "templates/impact",
+        "templates/errors",
+        "templates/emails",
+    ),
+}
+
+TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
+MAPPING_FILE = PROJECT_ROOT / "babel.cfg"
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "_l": None,
+    "lazy_gettext": None,
+    "lazy_ngettext": (1, 2),
+    "lazy_pgettext": ((1, "c"), 2),
+}
+# A fixed date keeps regenerated catalogues free of churn.
+CATALOGUE_DATE = datetime(2026, 1, 1)
+
+
+def select_locale() -> str:
+    """The user's explicit choice first, then their profile, then the browser's languages."""
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    return str(get_locale() or DEFAULT_LOCALE)
+
+
+def babel_settings() -> dict[str, str]:
+    domains = list(CATALOGUES)
+    return {
+        "BABEL_DEFAULT_LOCALE": DEFAULT_LOCALE,
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Helsinki",
+        "BABEL_DOMAIN": ";".join(domains),
+        "BABEL_TRANSLATION_DIRECTORIES": ";".join(str(TRANSLATIONS_DIR) for _ in domains),
+    }
+
+
+def money(amount: Decimal | None) -> str:
+    """Euros in the active locale's format, e.g. ``1 234,50 €`` in Finnish."""
+    if amount is None:
+        return ""
+    return format_currency(amount, "EUR")
+
+
+def number(value: Decimal | float | int | None, digits: int | None = None) -> str:
+    if value is None:
+        return ""
+    if digits is not None:
+        return format_decimal(value, format=f"#,##0.{'0' * digits}" if digits else "#,##0")
+    return format_decimal(value)
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    return format_decimal(value * 100, format=f"#,##0.{'0' * digits}" if digits else "#,##0") + " %"
+
+
+def template_helpers() -> dict[str, object]:
+    return {
+        "format_date": _format_date,
+        "format_datetime": _format_datetime,
+        "money": money,
+        "number": number,
+        "percent": percent,
+    }
+
+
+def _format_date(value: date | datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(value, fmt)
+
+
+def _format_datetime(value: datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+# --- catalogue maintenance (used by ``flask --app wsgi translations ...``) ---------------
+
+
+def _iter_messages(sources: Iterable[str]) -> Iterator[tuple[str, int, object, list[str], object]]:
+    with MAPPING_FILE.open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    for source in sources:
+        path = PROJECT_ROOT / source
+        if path.is_dir():
+            for filename, lineno, message, comments, context in extract_from_dir(
+                path, method_map, options_map, keywords=KEYWORDS, comment_tags=("Translators:",)
+            ):
+                yield f"{source}/{filename}", lineno, message, comments, context
+        elif path.is_file():
+            method = "jinja2" if path.suffix in {".html", ".txt"} else "python"
+            options = (
+                {"trimmed": "true", "extensions": "jinja2.ext.do"} if method == "jinja2" else {}
+            )
+            for lineno, message, comments, context in extract_from_file(
+                method, path, keywords=KEYWORDS, comment_tags=("Translators:",), options=options
+            ):
+                yield source, lineno, message, comments, context
+
+
+def extract_catalogue(domain: str) -> Catalog:
+    """Collect the messages of one domain's sources into a template catalogue."""
+    catalog = Catalog(
+        project="Osallistu",
+        domain=domain,
+        charset="utf-8",
+        creation_date=CATALOGUE_DATE,
+        revision_date=CATALOGUE_DATE,
+        fuzzy=False,
+    )
+    for filename, lineno, message, comments, context in _iter_messages(CATALOGUES[domain]):
+        catalog.add(
+            message,  # type: ignore[arg-type]
+            None,
+            [(filename, lineno)],
+            auto_comments=comments,
+            context=context,  # type: ignore[arg-type]
+        )
+    return catalog
+
+
+def _po_path(locale: str, domain: str) -> Path:
+    return TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{domain}.po"
+
+
+def _write_po(path: Path, catalog: Catalog) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = BytesIO()
+    write_po(buffer, catalog, width=100, no_location=True, sort_output=True, ignore_obsolete=True)
+    path.write_bytes(buffer.getvalue())
+
+
+def update_catalogues() -> list[Path]:
+    """Extract every domain and merge the new messages into each locale's catalogue."""
+    written = []
+    for domain in CATALOGUES:
+        template = extract_catalogue(domain)
+        for locale in LOCALES:
+            path = _po_path(locale, domain)
+            if path.exists():
+                with path.open("rb") as handle:
+                    catalog = read_po(handle, locale=locale, domain=domain)
+                # Fuzzy guesses are worse than an honest gap: a translator must look at each.
+                catalog.update(template, no_fuzzy_matching=True)
+            else:
+                catalog = Catalog(
+                    locale=locale,
+                    domain=domain,
+                    project="Osallistu",
+                    creation_date=CATALOGUE_DATE,
+                    revision_date=CATALOGUE_DATE,
+                    fuzzy=False,
+                )
+                catalog.update(template, no_fuzzy_matching=True)
+            catalog.revision_date = CATALOGUE_DATE
+            _write_po(path, catalog)
+            written.append(path)
+    return written
+
+
+def compile_catalogues() -> list[Path]:
+    """Write a ``.mo`` beside every ``.po`` (the application reads only the ``.mo``)."""
+    written = []
+    for po_path in sorted(TRANSLATIONS_DIR.glob("*/LC_MESSAGES/*.po")):
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle)
+        mo_path = po_path.with_suffix(".mo")
+        with mo_path.open("wb") as handle:
+            write_mo(handle, catalog, use_fuzzy=False)
+        written.append(mo_path)
+    return written
+
+
+def catalogue_problems() -> list[str]:
+    """Stale catalogues and untranslated or fuzzy messages in the complete locales."""
+    problems = []
+    for domain in CATALOGUES:
+        expected = {m.id for m in extract_catalogue(domain) if m.id}
+        for locale in LOCALES:
+            path = _po_path(locale, domain)
+            if not path.exists():
+                problems.append(f"{path.relative_to(PROJECT_ROOT)}: missing")
+                continue
+            with path.open("rb") as handle:
+                catalog = read_po(handle)
+            present = {m.id for m in catalog if m.id}
+            for missing in sorted(map(str, expected - present))[:20]:
+                problems.append(f"{locale}/{domain}: not in catalogue (run update): {missing!r}")
+            if locale not in COMPLETE_LOCALES:
+                continue
+            for message in catalog:
+                if not message.id:
+                    continue
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                if message.fuzzy:
+                    problems.append(f"{locale}/{domain}: fuzzy: {message.id!r}")
+                elif not all(strings):
+                    problems.append(f"{locale}/{domain}: untranslated: {message.id!r}")
+    return problems
+
+
+def ensure_compiled() -> None:
+    """Compile catalogues whose ``.mo`` is missing or older than the ``.po``."""
+    for po_path in TRANSLATIONS_DIR.glob("*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            try:
+                compile_catalogues()
+            except OSError:  # a read-only deployment ships compiled catalogues
+                logging.getLogger(__name__).warning("could not compile message catalogues")
+            return

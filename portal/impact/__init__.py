@@ -1,0 +1,1 @@
+"""Impact: the activity → participation/output → response chain, its metrics and reports."""

@@ -1,0 +1,61 @@
+"""A few activities and outputs so the impact lists are not empty in the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from portal.accounts.models import OrgUnit, OrgUnitKind, User
+from portal.extensions import db
+from portal.impact.models import Activity, ActivityKind, ActivityStatus, OutputKind
+from portal.impact.services import record_participation, register_activity, register_output
+
+
+def seed_impact() -> Iterable[str]:
+    if db.session.scalars(select(Activity).where(Activity.source_type == "demo")).first():
+        return []
+    unit = db.session.scalars(select(OrgUnit).where(OrgUnit.kind == OrgUnitKind.UNIT)).first()
+    residents = list(db.session.scalars(select(User).where(User.email.like("%demo.osallistu.fi"))))
+    today = date.today()
+    workshop = register_activity(
+        kind=ActivityKind.WORKSHOP,
+        title="Digitaalisten palvelujen kehittämistyöpaja",
+        source_type="demo",
+        source_id=1,
+        org_unit=unit,
+        starts_on=today - timedelta(days=30),
+        ends_on=today - timedelta(days=30),
+        status=ActivityStatus.CLOSED,
+    )
+    for person in residents[:4]:
+        record_participation(
+            activity=workshop,
+            user=person,
+            occurred_on=workshop.starts_on,
+            hours=Decimal("2.5"),
+            event_type="demo_session",
+            event_id=1,
+        )
+    register_output(
+        activity=workshop,
+        kind=OutputKind.RECOMMENDATION,
+        title="Ajanvaraus myös puhelimitse",
+        text="Sähköisen ajanvarauksen rinnalle tarvitaan aina myös puhelinvaraus.",
+        source_type="demo_output",
+        source_id=1,
+    )
+    register_activity(
+        kind=ActivityKind.FEEDBACK,
+        title="Kerro kokemuksesi terveysaseman palveluista",
+        source_type="demo",
+        source_id=2,
+        org_unit=unit,
+        starts_on=today,
+        ends_on=today + timedelta(days=30),
+        status=ActivityStatus.OPEN,
+    )
+    db.session.commit()
+    return ["Demo activities added."]
