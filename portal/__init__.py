@@ -1,0 +1,1 @@
+"""Osallistu, the resident-participation portal of a Finnish wellbeing services county."""

@@ -1,0 +1,1 @@
+"""Shared building blocks: money, Finnish identifiers and at-rest encryption."""
