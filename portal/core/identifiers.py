@@ -213,8 +213,9 @@ def mask_personal_identity_code(value: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 #: 7 digits + check digit, optionally with the FI VAT prefix or without the dash. Business IDs
-#: issued before 1991 had 6 digits and are written today with a leading zero.
-_BUSINESS_ID_RE = re.compile(r"(?:FI)?(?P<body>\d{6,7})-?(?P<check>\d)")
+#: issued before 1991 had 6 digits and are written today with a leading zero; that short form
+#: is only recognised with its dash, as "1234567" would otherwise be read as "0123456-7".
+_BUSINESS_ID_RE = re.compile(r"(?:FI)?(?P<body>\d{7}-?|\d{6}-)(?P<check>\d)")
 
 
 def normalise_business_id(value: str) -> str:
@@ -230,7 +231,7 @@ def normalise_business_id(value: str) -> str:
     match = _BUSINESS_ID_RE.fullmatch(compact)
     if match is None:
         raise InvalidBusinessId(IdentifierError.FORMAT)
-    digits = match["body"].rjust(7, "0") + match["check"]
+    digits = match["body"].rstrip("-").rjust(7, "0") + match["check"]
     try:
         stdnum_ytunnus.validate(digits)
     except stdnum_exceptions.InvalidChecksum:
