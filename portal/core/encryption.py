@@ -135,7 +135,7 @@ class EncryptedText(TypeDecorator[str]):
     """A text column whose values are stored encrypted; Python code sees plaintext.
 
     ``None`` is stored as NULL (not encrypted) so optional columns stay optional. The stored
-    token is roughly ``4/3 × (len + 57)`` characters, so use an unbounded ``Text`` column.
+    token is roughly ``4/3 * (len + 57)`` characters, so use an unbounded ``Text`` column.
     """
 
     impl = Text

@@ -2,7 +2,7 @@
 
 The rounding rule of the portal, used by fee claims, invoices and payroll exports:
 
-    Every claim line's amount is ``quantity × unit price`` rounded **once** to whole cents
+    Every claim line's amount is ``quantity * unit price`` rounded **once** to whole cents
     with ROUND_HALF_UP (0.005 → 0.01), which is how Finnish payroll and invoicing software
     and people checking a claim by hand round. Totals are exact sums of already rounded
     lines and are never rounded again.
@@ -139,7 +139,7 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
 def round_cents(value: Decimal) -> Decimal:
     """Round to whole cents with ROUND_HALF_UP (the portal's rule, see the module docstring).
 
-    Call it once per claim line on ``quantity × unit price``; never on totals.
+    Call it once per claim line on ``quantity * unit price``; never on totals.
     """
     if not isinstance(value, Decimal):
         raise TypeError(f"round_cents expects Decimal, got {type(value).__name__}")

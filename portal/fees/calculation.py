@@ -12,7 +12,7 @@ Two kinds of rates, two ways of versioning them:
 Rates apply by the **date of the work**, not the date of the claim: a December meeting claimed
 in January is paid with December's rates.
 
-Every line's amount is ``quantity × unit_price`` rounded once to cents with ROUND_HALF_UP
+Every line's amount is ``quantity * unit_price`` rounded once to cents with ROUND_HALF_UP
 (:func:`portal.core.money.round_cents`); totals are exact sums of lines.
 """
 
@@ -295,8 +295,8 @@ def meeting_fee(schedule: FeeSchedule, hours: Decimal) -> Decimal:
 def lines_for_event(event: WorkEvent, schedule: FeeSchedule) -> tuple[ClaimLine, ...]:
     """Claim lines for one event under ``schedule``, which must cover the event's date.
 
-    Produces, as applicable: MEETING_FEE (1 × tier amount) or HOURLY_FEE (hours × hourly
-    fee), PREPARATION, CHAIR_EXTRA, KM_ALLOWANCE (km × that year's rate), one TICKETS line
+    Produces, as applicable: MEETING_FEE (1 * tier amount) or HOURLY_FEE (hours * hourly
+    fee), PREPARATION, CHAIR_EXTRA, KM_ALLOWANCE (km * that year's rate), one TICKETS line
     per ticket, and DAILY_ALLOWANCE_FULL (more than ``full_day_over_hours`` away) or
     DAILY_ALLOWANCE_PART (more than ``part_day_over_hours``). Zero-amount lines are left out
     so payroll never receives empty wage types.

@@ -115,7 +115,7 @@ def test_round_cents_half_up(value: str, expected: str) -> None:
 def test_round_cents_refuses_floats_and_nan() -> None:
     with pytest.raises(TypeError):
         round_cents(0.885)  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="non-finite"):
         round_cents(Decimal("NaN"))
 
 

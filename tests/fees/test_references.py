@@ -229,7 +229,8 @@ def test_property_barcode_layout(base: int, cents: int, due: datetime.date, rf: 
         amount=Decimal(cents).scaleb(-2),
         due_date=due,
     )
-    assert len(barcode) == 54 and barcode.isdigit()
+    assert len(barcode) == 54
+    assert barcode.isdigit()
     assert barcode[0] == ("5" if rf else "4")
     assert barcode[1:17] == "2112345600000785"
     assert int(barcode[17:25]) == cents
