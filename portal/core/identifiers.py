@@ -144,14 +144,14 @@ class PersonalIdentityCode:
 
 
 def parse_personal_identity_code(
-    value: str, *, allow_temporary: bool = False
+    value: str, *, allow_temporary: bool = False, today: datetime.date | None = None
 ) -> PersonalIdentityCode:
     """Validate a henkilötunnus and return it with its birth date and temporary flag.
 
     Accepts surrounding whitespace and lower-case letters. Raises
-    :class:`InvalidPersonalIdentityCode` with code ``empty``, ``format``, ``date``,
-    ``individual_number`` (000 and 001 are never issued), ``temporary`` (900-999 when
-    ``allow_temporary`` is false) or ``checksum``.
+    :class:`InvalidPersonalIdentityCode` with code ``empty``, ``format``, ``date`` (no such
+    day, or after ``today`` when given), ``individual_number`` (000 and 001 are never
+    issued), ``temporary`` (900-999 when ``allow_temporary`` is false) or ``checksum``.
     """
     compact = value.strip().upper()
     if not compact:
@@ -166,6 +166,10 @@ def parse_personal_identity_code(
         )
     except ValueError:
         raise InvalidPersonalIdentityCode(IdentifierError.DATE) from None
+    if today is not None and birth_date > today:
+        # The check character ignores the century sign, so "A" typed for "-" (born 2052
+        # instead of 1952) passes every other check; only the calendar catches it.
+        raise InvalidPersonalIdentityCode(IdentifierError.DATE)
     individual = int(match["individual"])
     if individual < 2:
         raise InvalidPersonalIdentityCode(IdentifierError.INDIVIDUAL_NUMBER)

@@ -79,6 +79,19 @@ def test_century_sign_decides_leap_day() -> None:
     assert excinfo.value.code == IdentifierError.DATE
 
 
+def test_birth_date_in_the_future_is_rejected_when_today_is_given() -> None:
+    # "A" instead of "-" makes the same digits a 2052 birth date; the check character agrees.
+    today = datetime.date(2026, 11, 23)
+    assert parse_personal_identity_code("131052-308T", today=today).birth_date.year == 1952
+    assert parse_personal_identity_code("131052A308T").birth_date.year == 2052
+    with pytest.raises(InvalidPersonalIdentityCode) as excinfo:
+        parse_personal_identity_code("131052A308T", today=today)
+    assert excinfo.value.code == IdentifierError.DATE
+    # Born today is fine.
+    code = build_code(today, "A", 123)
+    assert parse_personal_identity_code(code, today=today).birth_date == today
+
+
 def test_temporary_code_flag_and_opt_in() -> None:
     # 131052908 = 131052308 + 600; (25 + 600) mod 31 = 5, so the check character is "5".
     with pytest.raises(InvalidPersonalIdentityCode) as excinfo:
