@@ -1,0 +1,1 @@
+"""Fees: fee schedules, claims, payment batches, invoices and their references."""
