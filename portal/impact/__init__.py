@@ -1,0 +1,1 @@
+"""Impact: the activity, output and response chain, its metrics and reports."""
