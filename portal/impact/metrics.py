@@ -82,15 +82,21 @@ GroupBy = Literal["kind", "unit", "service_area"]
 Granularity = Literal["month", "quarter"]
 
 RESPONSES: Final[tuple[str, ...]] = ("accepted", "partly", "not_accepted", "under_consideration")
-IMPLEMENTATION_STATUSES: Final[tuple[str, ...]] = ("planned", "in_progress", "done")
-# The design documents also say "rejected" and "partly accepted"; accepting them here keeps
-# the query layer free of translation tables.
-_RESPONSE_ALIASES: Final[Mapping[str, str]] = {
+IMPLEMENTATION_STATUSES: Final[tuple[str, ...]] = (
+    "planned",
+    "in_progress",
+    "done",
+    "not_applicable",
+)
+# The chain's tables and documents also say "rejected", "partly_accepted" and
+# "not_started"; accepting them here keeps the query layer free of translation tables.
+_ALIASES: Final[Mapping[str, str]] = {
     "rejected": "not_accepted",
     "partly_accepted": "partly",
+    "not_started": "planned",
 }
 _ACCEPTED, _PARTLY, _NOT_ACCEPTED, _UNDER_CONSIDERATION = range(4)
-_PLANNED, _IN_PROGRESS, _DONE = range(3)
+_PLANNED, _IN_PROGRESS, _DONE, _NOT_APPLICABLE = range(4)
 _NONE: Final = -1
 _NAT: Final = np.iinfo(np.int64).min  # what NumPy stores for a missing datetime64 day
 _EPOCH: Final = date(1970, 1, 1)
@@ -585,7 +591,7 @@ class OutputRow:
 def _code(value: str | None, names: Sequence[str], what: str) -> int:
     if value is None or value == "":
         return _NONE
-    value = _RESPONSE_ALIASES.get(value, value)
+    value = _ALIASES.get(value, value)
     try:
         return names.index(value)
     except ValueError:
@@ -821,10 +827,13 @@ class Outcomes:
     """Whether accepted outputs were carried out.
 
     ``positive = accepted + partly`` counts outputs produced in the period whose response
-    by ``as_of`` was accepted or partly accepted. ``implemented`` counts those marked done
-    on or before ``as_of``; the shares are of ``positive``, ``accepted`` and ``partly``.
-    ``in_progress`` and ``planned`` split the rest by their current status (a task done
-    only after ``as_of`` counts as in progress). The median is over implemented outputs,
+    by ``as_of`` was accepted or partly accepted. Each of them is in exactly one of
+    ``implemented`` (marked done on or before ``as_of``), ``in_progress`` (a task done
+    only after ``as_of`` counts here), ``planned`` (planned, not started or nothing
+    recorded yet) and ``not_applicable`` (nothing to implement, e.g. the decision itself
+    was the outcome). The implementation shares leave the not applicable ones out of the
+    denominator: ``implemented_share = implemented / (positive - not_applicable)``, and
+    likewise for the accepted and partly accepted. The median is over implemented outputs,
     from the response date to the implementation date.
     """
 
@@ -836,6 +845,7 @@ class Outcomes:
     partly_implemented: int
     in_progress: int
     planned: int
+    not_applicable: int
     implemented_share: float | None
     accepted_implemented_share: float | None
     partly_implemented_share: float | None
@@ -849,16 +859,12 @@ def _outcomes_groups(
     accepted = responded & (data.response == _ACCEPTED)
     partly = responded & (data.response == _PARTLY)
     positive = accepted | partly
-    done = (
-        positive
-        & (data.implementation == _DONE)
-        & (data.implemented != _NAT)
-        & (data.implemented <= _day(as_of))
-    )
-    in_progress = (
-        positive & ~done & ((data.implementation == _IN_PROGRESS) | (data.implementation == _DONE))
-    )
-    planned = positive & ~done & (data.implementation == _PLANNED)
+    status = data.implementation
+    done = positive & (status == _DONE) & (data.implemented != _NAT)
+    done &= data.implemented <= _day(as_of)
+    not_applicable = positive & (status == _NOT_APPLICABLE)
+    in_progress = positive & ~done & ((status == _IN_PROGRESS) | (status == _DONE))
+    planned = positive & ((status == _PLANNED) | (status == _NONE))
 
     def count(selection: BoolArray) -> IntArray:
         return np.bincount(group[selection], minlength=n_groups)
@@ -869,6 +875,8 @@ def _outcomes_groups(
         count(done & accepted),
         count(done & partly),
     )
+    n_na, n_accepted_na = count(not_applicable), count(not_applicable & accepted)
+    n_partly_na = count(not_applicable & partly)
     n_in_progress, n_planned = count(in_progress), count(planned)
     medians = _group_medians(group[done], data.implemented[done] - data.responded[done], n_groups)
     return [
@@ -881,9 +889,14 @@ def _outcomes_groups(
             partly_implemented=int(n_partly_done[i]),
             in_progress=int(n_in_progress[i]),
             planned=int(n_planned[i]),
-            implemented_share=_ratio(int(n_done[i]), int(n_positive[i])),
-            accepted_implemented_share=_ratio(int(n_accepted_done[i]), int(n_accepted[i])),
-            partly_implemented_share=_ratio(int(n_partly_done[i]), int(n_partly[i])),
+            not_applicable=int(n_na[i]),
+            implemented_share=_ratio(int(n_done[i]), int(n_positive[i] - n_na[i])),
+            accepted_implemented_share=_ratio(
+                int(n_accepted_done[i]), int(n_accepted[i] - n_accepted_na[i])
+            ),
+            partly_implemented_share=_ratio(
+                int(n_partly_done[i]), int(n_partly[i] - n_partly_na[i])
+            ),
             median_days_to_implementation=medians[i],
         )
         for i in range(n_groups)

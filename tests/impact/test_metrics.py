@@ -555,6 +555,36 @@ def test_outcomes_later() -> None:
     assert late.median_days_to_implementation == 34.5
 
 
+def test_outcomes_leave_not_applicable_out_of_the_shares() -> None:
+    day = date(2024, 5, 1)
+    rows = [
+        OutputRow(1, 1, day, "accepted", day, "done", date(2024, 5, 3)),  # 2 days
+        OutputRow(2, 1, day, "accepted", day, "not_applicable"),
+        OutputRow(3, 1, day, "accepted", day, "not_started"),  # the table's word for planned
+        OutputRow(4, 1, day, "partly_accepted", day),  # nothing recorded yet: planned
+        OutputRow(5, 1, day, "partly", day, "not_applicable"),
+        OutputRow(6, 1, day, "not_accepted", day, "not_applicable"),  # not positive at all
+    ]
+    result = outcomes(rows, YEAR_2024)
+    assert (result.positive, result.accepted, result.partly) == (5, 3, 2)
+    assert (result.implemented, result.in_progress, result.planned, result.not_applicable) == (
+        1,
+        0,
+        2,  # rows 3 and 4
+        2,  # rows 2 and 5
+    )
+    # Every positive output is in exactly one state: 1 + 0 + 2 + 2 = 5
+    assert result.implemented + result.in_progress + result.planned + result.not_applicable == 5
+    # implemented / (positive - not applicable) = 1 / (5 - 2)
+    assert result.implemented_share == pytest.approx(1 / 3)
+    # accepted: 1 done of 3 - 1 not applicable = 1/2; partly: 0 of 2 - 1 = 0
+    assert result.accepted_implemented_share == 0.5
+    assert result.partly_implemented_share == 0.0
+    assert result.median_days_to_implementation == 2
+    only_na = outcomes(rows[1:2], YEAR_2024)
+    assert only_na.implemented_share is None  # 0 / (1 - 1)
+
+
 def test_outcomes_of_nothing_and_grouped() -> None:
     empty = outcomes([], YEAR_2024)
     assert (empty.positive, empty.implemented) == (0, 0)
