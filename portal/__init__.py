@@ -72,6 +72,7 @@ def _configure(app: Flask, config: Config) -> None:
 
 
 def _init_extensions(app: Flask, config: Config) -> None:
+    from portal.core.encryption import configure_encryption
     from portal.core.i18n import ensure_compiled, select_locale, template_helpers
 
     db.init_app(app, config.database_url)
@@ -83,6 +84,7 @@ def _init_extensions(app: Flask, config: Config) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"
     limiter.init_app(app)
+    configure_encryption(list(config.encryption_keys))
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals.update(template_helpers())
