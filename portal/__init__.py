@@ -1,0 +1,1 @@
+"""Osallistu: the resident-participation portal."""
