@@ -476,3 +476,32 @@ def test_gini_coefficient():
     values = [Fraction(1), Fraction(3)]
     # Mean absolute difference 1 (pairs counted both ways: 2 / 4) over twice the mean 2.
     assert gini_coefficient(float(v) for v in values) == pytest.approx(0.25)
+
+
+def test_without_categories_everyone_gets_k_over_n():
+    cands = [Candidate(f"id{i}", {}) for i in range(7)]
+    dist = leximin(cands, [], 3)
+    assert all(p == pytest.approx(3 / 7, abs=1e-9) for p in dist.marginals.values())
+    assert len(sample_panel(dist, 1)) == 3
+
+
+def test_candidates_a_quota_excludes_get_zero_and_others_share_the_seats():
+    cands = people({("fi",): 6, ("other",): 2}, ["language"])
+    cats = [Category("language", "fi", 0, 3), Category("language", "other", 0, 0)]
+    dist = leximin(cands, cats, 3)
+    for c in cands:
+        expected = 0.5 if c.features["language"] == "fi" else 0.0
+        assert dist.marginals[c.id] == pytest.approx(expected, abs=1e-9)
+    assert dist.min_probability == 0.0
+
+
+def test_infeasible_quotas_are_returned_not_raised_by_every_method():
+    cands = people({("f",): 2, ("m",): 8}, ["gender"])
+    cats = [Category("gender", "f", 3, 4), Category("gender", "m", 0, 8)]
+    for result in (
+        leximin_distribution(cands, cats, 5),
+        legacy_distribution(cands, cats, 5, runs=10),
+        legacy_panel(cands, cats, 5, seed=1),
+    ):
+        assert isinstance(result, Feasibility)
+        assert result.explanation[0] == "gender f: min 3 but only 2 candidates"
