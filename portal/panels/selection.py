@@ -54,6 +54,7 @@ _DUAL_TOLERANCE = 1e-6
 # round-off in the LP duals and chasing them would never terminate.
 _PRICING_TOLERANCE = 1e-7
 _MAX_PRICING_ROUNDS = 20_000
+_EXTRA_COLUMNS = 3
 _MAX_LISTED_PROBLEMS = 20
 
 
@@ -546,6 +547,21 @@ def leximin_distribution(
                 raise RuntimeError("leximin did not converge")
             known.add(candidate.tobytes())
             panels.append(candidate)
+            # Integer programmes are cheap next to re-solving the LP, so look for a few more
+            # improving panels that seat other groups before solving it again.
+            weights = duals / pool.sizes
+            used = candidate > 0
+            for _ in range(_EXTRA_COLUMNS):
+                weights = np.where(used, weights * 0.5, weights)
+                extra = _best_panel(pool, weights)
+                if (
+                    float(duals @ (extra / pool.sizes)) <= best_known + _PRICING_TOLERANCE
+                    or extra.tobytes() in known
+                ):
+                    break
+                known.add(extra.tobytes())
+                panels.append(extra)
+                used |= extra > 0
         # Groups with a positive dual price cannot rise above ``level`` in any optimal
         # lottery (complementary slackness), so their probability is final.
         tight = (~fixed) & (duals > _DUAL_TOLERANCE)
