@@ -5,7 +5,9 @@ way volunteer pools are (older, more from Tampere, fewer speakers of other langu
 stratifies it by age band, gender, municipality group and language with quotas from
 population shares, and compares the leximin and legacy methods for panels of 30 and 60.
 
-Run from the repository root: ``python bench/panels.py``. Takes well under two minutes.
+Run from the repository root: ``python bench/panels.py``. Takes well under a minute.
+``python bench/panels.py --municipalities`` adds a harder case: quotas for each of the 23
+municipalities instead of three groups (far more groups of interchangeable volunteers).
 """
 
 from __future__ import annotations
@@ -97,12 +99,15 @@ def load_municipalities() -> list[dict[str, float | str]]:
     return result
 
 
-def population_shares(municipalities: list[dict[str, float | str]]) -> dict[str, dict[str, float]]:
+def population_shares(
+    municipalities: list[dict[str, float | str]], *, by_town: bool = False
+) -> dict[str, dict[str, float]]:
     groups: dict[str, float] = {}
     languages = {"fi": 0.0, "sv": 0.0, "other": 0.0}
     for m in municipalities:
         pop = float(m["population"])
-        group = municipality_group(str(m["name"]))
+        name = str(m["name"])
+        group = name if by_town else municipality_group(name)
         groups[group] = groups.get(group, 0.0) + pop
         for lang in languages:
             languages[lang] += pop * float(m[lang])
@@ -120,7 +125,9 @@ def pick(rng: np.random.Generator, weights: dict[str, float]) -> str:
     return keys[int(rng.choice(len(keys), p=p / p.sum()))]
 
 
-def volunteer_pool(municipalities: list[dict[str, float | str]], seed: int) -> list[Candidate]:
+def volunteer_pool(
+    municipalities: list[dict[str, float | str]], seed: int, *, by_town: bool = False
+) -> list[Candidate]:
     rng = np.random.default_rng(seed)
     town_weight = {
         str(m["name"]): float(m["population"]) * (TAMPERE_SKEW if m["name"] == "Tampere" else 1)
@@ -144,7 +151,7 @@ def volunteer_pool(municipalities: list[dict[str, float | str]], seed: int) -> l
                 {
                     "age": pick(rng, ages),
                     "gender": pick(rng, genders),
-                    "municipality": municipality_group(town),
+                    "municipality": town if by_town else municipality_group(town),
                     "language": pick(rng, langs),
                 },
             )
@@ -167,43 +174,59 @@ def check_samples(dist: Distribution, pool: list[Candidate], seed: str) -> int:
     return sum(bool(panel_meets_quotas(p, pool, dist.categories)) for p in panels)
 
 
-def main() -> None:
-    municipalities = load_municipalities()
-    shares = population_shares(municipalities)
-    pool = volunteer_pool(municipalities, seed=2026)
+def run(pool: list[Candidate], shares: dict[str, dict[str, float]], k: int) -> None:
+    quotas = propose_quotas(shares, k, slack=SLACK)
+    print(f"\npanel size {k}, {len(quotas)} quota categories (slack {SLACK:.0%})")
+    started = time.perf_counter()
+    lex = leximin_distribution(pool, quotas, k)
+    lex_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    leg = legacy_distribution(pool, quotas, k, runs=LEGACY_RUNS, seed=k)
+    leg_seconds = time.perf_counter() - started
+    if isinstance(lex, Feasibility) or isinstance(leg, Feasibility):
+        failed = lex if isinstance(lex, Feasibility) else leg
+        print("  infeasible:", "; ".join(failed.explanation))
+        return
+    report("leximin", lex, lex_seconds)
+    report("legacy", leg, leg_seconds)
+    print(f"  (legacy probabilities estimated from {LEGACY_RUNS} seeded runs)")
+    ratio = lex.min_probability / max(leg.min_probability, 1 / (LEGACY_RUNS * len(pool)))
+    print(f"  leximin / legacy minimum probability: {ratio:.1f}x")
+    for name, dist in (("leximin", lex), ("legacy", leg)):
+        broken = check_samples(dist, pool, seed=f"bench-{k}")
+        print(f"  {name}: {broken} of {SAMPLED_PANELS} sampled panels break a quota")
+
+
+def describe(pool: list[Candidate], shares: dict[str, dict[str, float]]) -> None:
     groups = len({tuple(sorted(c.features.items())) for c in pool})
     print(f"pool: {len(pool)} volunteers, {groups} distinct feature combinations")
     for feature in ("age", "municipality", "language"):
         counts: dict[str, int] = {}
         for c in pool:
             counts[c.features[feature]] = counts.get(c.features[feature], 0) + 1
+        if len(counts) > 5:
+            continue
         total = sum(shares[feature].values())
         row = ", ".join(
             f"{v} {counts.get(v, 0) / len(pool):.0%} (pop {shares[feature][v] / total:.0%})"
             for v in shares[feature]
         )
         print(f"  {feature}: {row}")
+
+
+def main() -> None:
+    municipalities = load_municipalities()
+    shares = population_shares(municipalities)
+    pool = volunteer_pool(municipalities, seed=2026)
+    describe(pool, shares)
     for k in PANEL_SIZES:
-        quotas = propose_quotas(shares, k, slack=SLACK)
-        print(f"\npanel size {k}, {len(quotas)} quota categories (slack {SLACK:.0%})")
-        started = time.perf_counter()
-        lex = leximin_distribution(pool, quotas, k)
-        lex_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        leg = legacy_distribution(pool, quotas, k, runs=LEGACY_RUNS, seed=k)
-        leg_seconds = time.perf_counter() - started
-        if isinstance(lex, Feasibility) or isinstance(leg, Feasibility):
-            failed = lex if isinstance(lex, Feasibility) else leg
-            print("  infeasible:", "; ".join(failed.explanation))
-            continue
-        report("leximin", lex, lex_seconds)
-        report("legacy", leg, leg_seconds)
-        print(f"  (legacy probabilities estimated from {LEGACY_RUNS} seeded runs)")
-        ratio = lex.min_probability / max(leg.min_probability, 1 / (LEGACY_RUNS * len(pool)))
-        print(f"  leximin / legacy minimum probability: {ratio:.1f}x")
-        for name, dist in (("leximin", lex), ("legacy", leg)):
-            broken = check_samples(dist, pool, seed=f"bench-{k}")
-            print(f"  {name}: {broken} of {SAMPLED_PANELS} sampled panels break a quota")
+        run(pool, shares, k)
+    if "--municipalities" in sys.argv[1:]:
+        print("\nharder case: a quota for each of the 23 municipalities")
+        shares = population_shares(municipalities, by_town=True)
+        pool = volunteer_pool(municipalities, seed=2026, by_town=True)
+        describe(pool, shares)
+        run(pool, shares, 60)
 
 
 if __name__ == "__main__":
