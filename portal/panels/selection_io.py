@@ -14,8 +14,9 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from portal.panels.selection import (
@@ -24,6 +25,7 @@ from portal.panels.selection import (
     Distribution,
     Feasibility,
     Method,
+    PanelProfile,
     legacy_distribution,
     legacy_panel,
     leximin_distribution,
@@ -180,6 +182,53 @@ def read_categories(path: str | Path) -> tuple[Category, ...]:
 def read_people(path: str | Path, features: Sequence[str]) -> tuple[Candidate, ...]:
     """Read a PEOPLE.csv file, keeping the given feature columns."""
     return parse_people(_read_text(path), features, source=str(path))
+
+
+def distribution_to_dict(distribution: Distribution) -> dict[str, Any]:
+    """JSON-ready form of a lottery, stored with a draw so that it can be audited later.
+
+    Probabilities are kept at full precision: re-sampling from the stored lottery with the
+    announced seed must give exactly the panel that was drawn.
+    """
+    return {
+        "method": distribution.method,
+        "panel_size": distribution.panel_size,
+        "features": list(distribution.features),
+        "categories": [
+            {"feature": c.feature, "value": c.value, "min": c.min, "max": c.max}
+            for c in distribution.categories
+        ],
+        "groups": [
+            {"values": list(values), "members": list(members)}
+            for values, members in zip(distribution.group_values, distribution.groups, strict=True)
+        ],
+        "panels": [
+            {"seats": list(p.seats), "probability": p.probability} for p in distribution.panels
+        ],
+        "marginals": dict(distribution.marginals),
+        "seconds": distribution.seconds,
+    }
+
+
+def distribution_from_dict(data: Mapping[str, Any]) -> Distribution:
+    """Rebuild a lottery stored with :func:`distribution_to_dict`."""
+    return Distribution(
+        method=str(data["method"]),
+        panel_size=int(data["panel_size"]),
+        features=tuple(data["features"]),
+        categories=tuple(
+            Category(c["feature"], c["value"], int(c["min"]), int(c["max"]))
+            for c in data["categories"]
+        ),
+        groups=tuple(tuple(g["members"]) for g in data["groups"]),
+        group_values=tuple(tuple(g["values"]) for g in data["groups"]),
+        panels=tuple(
+            PanelProfile(tuple(int(s) for s in p["seats"]), float(p["probability"]))
+            for p in data["panels"]
+        ),
+        marginals=MappingProxyType({str(k): float(v) for k, v in data["marginals"].items()}),
+        seconds=float(data.get("seconds", 0.0)),
+    )
 
 
 def _infeasible(report: Feasibility, started: float) -> dict[str, Any]:

@@ -7,9 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from portal.panels.selection import Candidate, Category, SelectionInputError, panel_meets_quotas
+from portal.panels.selection import (
+    Candidate,
+    Category,
+    Distribution,
+    SelectionInputError,
+    leximin_distribution,
+    panel_meets_quotas,
+    sample_panel,
+)
 from portal.panels.selection_io import (
     CsvFormatError,
+    distribution_from_dict,
+    distribution_to_dict,
     parse_categories,
     parse_people,
     read_categories,
@@ -161,3 +171,14 @@ def test_run_draw_rejects_unknown_method(files):
     people, cats = files
     with pytest.raises(ValueError, match="unknown method"):
         run_draw(people, cats, 5, 1, method="random")  # type: ignore[arg-type]
+
+
+def test_stored_lottery_reproduces_the_draw(files):
+    people, cats = files
+    categories = read_categories(cats)
+    dist = leximin_distribution(read_people(people, ["age", "gender"]), categories, 5)
+    assert isinstance(dist, Distribution)
+    stored = json.loads(json.dumps(distribution_to_dict(dist)))
+    again = distribution_from_dict(stored)
+    assert again == dist
+    assert sample_panel(again, "2026-03-15") == sample_panel(dist, "2026-03-15")
