@@ -284,7 +284,8 @@ def _build_pool(candidates: Iterable[Candidate], categories: Iterable[Category],
 # Feasibility and explanations
 # ---------------------------------------------------------------------------------------
 
-_MILP_OPTIONS = {"disp": False, "presolve": True}
+# HiGHS stops at a 0.01 % gap by default; pricing must be exact or leximin can stop early.
+_MILP_OPTIONS = {"disp": False, "presolve": True, "mip_rel_gap": 0.0}
 
 
 def _relaxation(
