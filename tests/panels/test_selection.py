@@ -10,6 +10,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from portal.panels.selection import (
@@ -505,3 +507,41 @@ def test_infeasible_quotas_are_returned_not_raised_by_every_method():
     ):
         assert isinstance(result, Feasibility)
         assert result.explanation[0] == "gender f: min 3 but only 2 candidates"
+
+
+@st.composite
+def pools(draw):
+    """Small pools with quotas built around one random panel, so they are always feasible."""
+    n = draw(st.integers(4, 10))
+    k = draw(st.integers(1, n))
+    cands = [
+        Candidate(
+            f"v{i:02d}",
+            {"age": draw(st.sampled_from("yo")), "town": draw(st.sampled_from("abc"))},
+        )
+        for i in range(n)
+    ]
+    witness = draw(st.permutations(cands))[:k]
+    cats = []
+    for feature in ("age", "town"):
+        for value in sorted({c.features[feature] for c in cands}):
+            seated = sum(c.features[feature] == value for c in witness)
+            low = seated - draw(st.integers(0, 2))
+            cats.append(Category(feature, value, max(low, 0), seated + draw(st.integers(0, 2))))
+    return cands, cats, k
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pools())
+def test_leximin_properties_on_random_pools(pool):
+    cands, cats, k = pool
+    dist = leximin(cands, cats, k)
+    assert_every_panel_meets_quotas(dist)
+    assert sum(p.probability for p in dist.panels) == pytest.approx(1.0, abs=1e-12)
+    assert sum(dist.marginals.values()) == pytest.approx(k, abs=1e-6)
+    assert all(-1e-9 <= p <= 1 + 1e-9 for p in dist.marginals.values())
+    # Nobody can be guaranteed more than the average chance k/n.
+    assert dist.min_probability <= k / len(cands) + 1e-7
+    # And the probabilities are exactly leximin, found the slow way.
+    expected = brute_force_leximin(cands, cats, k)
+    assert all(dist.marginals[cid] == pytest.approx(p, abs=1e-6) for cid, p in expected.items())
