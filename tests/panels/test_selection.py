@@ -85,45 +85,42 @@ def brute_force_leximin(cands: list[Candidate], cats: list[Category], k: int) ->
     member = np.zeros((len(ids), len(panels)))
     for j, combo in enumerate(panels):
         member[list(combo), j] = 1
+    n_panels = len(panels)
     fixed: dict[int, float] = {}
     while len(fixed) < len(ids):
         free = [i for i in range(len(ids)) if i not in fixed]
-
-        def rows(level: float | None, free=free):
-            a, b = [], []
-            for i, value in fixed.items():
-                a.append(-member[i]), b.append(-(value - 1e-9))
-            if level is not None:
-                for i in free:
-                    a.append(-member[i]), b.append(-(level - 1e-9))
-            return np.array(a) if a else None, np.array(b) if b else None
-
-        # Maximise the smallest free probability z.
-        a, b = rows(None)
-        a_z = np.hstack([a, np.zeros((len(a), 1))]) if a is not None else np.zeros((0, 1 + 0))
-        extra = np.hstack([-member[free], np.ones((len(free), 1))])
-        a_ub = np.vstack([a_z, extra]) if a is not None else extra
-        b_ub = np.concatenate([b, np.zeros(len(free))]) if b is not None else np.zeros(len(free))
-        cost = np.zeros(len(panels) + 1)
+        # Rows "probability of i >= floor", written as -member[i] @ lottery <= -floor.
+        kept = [(-member[i], -(value - 1e-9)) for i, value in fixed.items()]
+        # Maximise the smallest free probability z over (lottery, z).
+        a_ub = [np.append(row, 0.0) for row, _ in kept]
+        a_ub += [np.append(-member[i], 1.0) for i in free]
+        b_ub = [bound for _, bound in kept] + [0.0] * len(free)
+        cost = np.zeros(n_panels + 1)
         cost[-1] = -1
-        eq = np.ones((1, len(panels) + 1))
-        eq[0, -1] = 0
         res = linprog(
             cost,
-            A_ub=a_ub,
+            A_ub=np.array(a_ub),
             b_ub=b_ub,
-            A_eq=eq,
+            A_eq=np.append(np.ones(n_panels), 0.0)[None, :],
             b_eq=[1],
+            bounds=[(0, None)] * n_panels + [(None, None)],
             method="highs",
-            bounds=[(0, None)] * len(panels) + [(None, None)],
         )
         level = res.x[-1]
-        a, b = rows(level)
+        # Fix whoever cannot rise above the level while every other free one keeps it.
+        rows = kept + [(-member[i], -(level - 1e-9)) for i in free]
+        a_level = np.array([row for row, _ in rows])
+        b_level = [bound for _, bound in rows]
         for i in free:
-            res_i = linprog(
-                -member[i], A_ub=a, b_ub=b, A_eq=np.ones((1, len(panels))), b_eq=[1], method="highs"
+            best = linprog(
+                -member[i],
+                A_ub=a_level,
+                b_ub=b_level,
+                A_eq=np.ones((1, n_panels)),
+                b_eq=[1],
+                method="highs",
             )
-            if -res_i.fun <= level + 1e-6:
+            if -best.fun <= level + 1e-6:
                 fixed[i] = level
     return {ids[i]: v for i, v in fixed.items()}
 
