@@ -1,0 +1,1 @@
+"""Resident panels (asukaspaneeli) drawn by fair stratified sortition."""
