@@ -827,14 +827,16 @@ def compute(
         pos = np.searchsorted(np.asarray(group_ids), group[in_idx])
         weights[in_idx, pos] = 1.0
     weights[:, k_final] = inside
-    buffer[:] = vals
+    # agree - disagree, agree + disagree and seen (passes included) give all three counts.
+    centred.data[:] = vals
     by_value = (centred.T @ weights).T
-    buffer[:] = 1.0
-    by_seen = (centred.T @ weights).T
+    np.abs(centred.data, out=centred.data)
+    by_decided = (centred.T @ weights).T
+    centred.data[:] = 1.0
+    group_seen = np.rint((centred.T @ weights).T)
     del buffer, centred
-    group_agree = np.rint((by_seen + by_value) / 2.0)
-    group_disagree = np.rint((by_seen - by_value) / 2.0)
-    group_seen = np.rint(by_seen)
+    group_agree = np.rint((by_decided + by_value) / 2.0)
+    group_disagree = np.rint((by_decided - by_value) / 2.0)
 
     eligible = voted_cols & ~mod
     representative = []
