@@ -482,8 +482,8 @@ def two_prop_test(
     n2 = np.asarray(n_out, dtype=np.float64) + 1.0
     p1, p2 = s1 / n1, s2 / n2
     pooled = (s1 + s2) / (n1 + n2)
-    denom = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
     with np.errstate(divide="ignore", invalid="ignore"):
+        denom = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
         z = (p1 - p2) / denom
     return np.where(pooled >= 1.0, 0.0, z)
 
@@ -745,6 +745,9 @@ def compute(
         buffer[mod[indices]] = 0.0
     centred = sp.csr_array((buffer, indices, indptr), shape=matrix.shape, copy=False)
     components, singular = principal_components(centred)
+    # Columns that carry no information (moderated out or never voted) get exactly zero
+    # loadings rather than SVD round-off, so their statements sit at the origin.
+    components[:, mod | ~(col_seen > 0)] = 0.0
 
     raw = centred @ components.T
     projection = raw * projection_scale(n_votes, n_columns)[:, None]
