@@ -447,7 +447,8 @@ def match_groups(
     """Map new group labels 0..k-1 to ids, keeping the ids of the previous groups.
 
     Groups are matched by the number of shared participants (Hungarian assignment); new
-    groups without a partner get the smallest unused ids. Returns an array id per label.
+    groups without a partner get the smallest ids not used by any previous group. Returns an
+    array of ids, one per label.
     """
     k = int(new_labels.max()) + 1 if len(new_labels) else 0
     ids = np.full(k, -1, dtype=np.int64)
@@ -455,17 +456,24 @@ def match_groups(
         return ids
     n = min(len(new_labels), len(previous_labels))
     both = (new_labels[:n] >= 0) & (previous_labels[:n] >= 0)
-    prev_index = {gid: i for i, gid in enumerate(previous_ids)}
     if previous_ids and both.any():
-        prev_pos = np.array([prev_index.get(int(g), -1) for g in previous_labels[:n][both]])
-        valid = prev_pos >= 0
-        overlap = np.zeros((k, len(previous_ids)))
-        np.add.at(overlap, (new_labels[:n][both][valid], prev_pos[valid]), 1.0)
+        prev_ids = np.asarray(previous_ids, dtype=np.int64)
+        sorter = np.argsort(prev_ids)
+        old = np.asarray(previous_labels[:n])[both]
+        found = np.minimum(np.searchsorted(prev_ids, old, sorter=sorter), len(prev_ids) - 1)
+        prev_pos = sorter[found]
+        valid = prev_ids[prev_pos] == old
+        overlap = np.bincount(
+            new_labels[:n][both][valid] * len(prev_ids) + prev_pos[valid],
+            minlength=k * len(prev_ids),
+        ).reshape(k, len(prev_ids))
         rows, cols = linear_sum_assignment(-overlap)
         for r, c in zip(rows, cols, strict=True):
             if overlap[r, c] > 0:
                 ids[r] = previous_ids[c]
-    used = {int(i) for i in ids if i >= 0}
+    # A group that matches none of the previous ones must not inherit the id of one that
+    # vanished, or readers would take it for the same group.
+    used = {int(i) for i in ids if i >= 0} | {int(i) for i in previous_ids}
     next_id = 0
     for r in range(k):
         if ids[r] < 0:
@@ -684,6 +692,14 @@ def statement_priorities(
     if meta is not None:
         priority = np.where(np.asarray(meta, dtype=bool), META_PRIORITY, priority)
     return priority
+
+
+def result_priorities(result: MathResult, meta: np.ndarray | None = None) -> np.ndarray:
+    """:func:`statement_priorities` from the counts and extremity of the last update."""
+    passes = result.statement_seen - result.statement_agrees - result.statement_disagrees
+    return statement_priorities(
+        result.statement_agrees, passes, result.statement_seen, result.extremity, meta
+    )
 
 
 def choose_next_statement(

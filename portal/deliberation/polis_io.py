@@ -236,14 +236,11 @@ def read_participant_votes(path: Path) -> ParticipantVotes:
     n_fixed = len(PARTICIPANT_COLUMNS)
     comment_ids = np.array([int(c) for c in header[n_fixed:]], dtype=np.int64)
     n, m = len(rows), len(comment_ids)
+    # Short rows (trailing cells omitted) are padded with "no vote".
+    cells = np.array([(row[n_fixed:] + [""] * m)[:m] for row in rows], dtype=str).reshape(n, m)
+    voted = cells != ""
     votes = np.zeros((n, m), dtype=np.int8)
-    voted = np.zeros((n, m), dtype=bool)
-    for i, row in enumerate(rows):
-        cells = row[n_fixed:]
-        for j, cell in enumerate(cells[:m]):
-            if cell != "":
-                votes[i, j] = int(cell)
-                voted[i, j] = True
+    votes[voted] = cells[voted].astype(np.int8)
 
     def column(j: int, empty: int | None = None) -> np.ndarray:
         return np.array(

@@ -168,6 +168,19 @@ def test_statement_priorities_by_hand() -> None:
     assert meta[0] == 49.0
 
 
+def test_result_priorities_use_last_update() -> None:
+    p, s, v, _ = planted_votes(200, 10, 2, density=0.5, seed=1)
+    r = dm.compute(p, s, v, n_participants=200, n_statements=10)
+    pr = dm.result_priorities(r)
+    j = 3
+    seen = int((s == j).sum())
+    agrees = int(((s == j) & (v == 1)).sum())
+    passes = int(((s == j) & (v == 0)).sum())
+    pp, a = (passes + 1) / (seen + 2), (agrees + 1) / (seen + 2)
+    expected = ((1 - pp) * (r.extremity[j] + 1) * a * (1 + 8 * 2 ** (-seen / 5))) ** 2
+    assert pr[j] == pytest.approx(expected)
+
+
 def test_choose_next_statement_respects_masks_and_weights() -> None:
     rng = np.random.default_rng(1)
     priorities = np.array([1.0, 3.0, 100.0, 5.0])
@@ -257,27 +270,25 @@ def test_sparse_svd_path_matches_dense(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_projection_scaling_spreads_sparse_voters() -> None:
-    # Two participants with identical opinions; one voted on half the statements. The
-    # scaling sqrt(C / n_p) puts both at the same place instead of pulling the sparse voter
-    # towards the centre.
+    # Two opposite camps; participants 0 and 1 hold the same opinions, but participant 1
+    # voted on only half of the statements. Without the sqrt(C / n_p) factor the sparse
+    # voter collapses towards the centre; with it they land near the full voter.
     rng = np.random.default_rng(0)
     m = 20
-    opinions = rng.choice([-1, 1], size=m)
-    others = rng.choice([-1, 1], size=(30, m))
-    rows = [opinions, opinions, *others]
-    p = np.repeat(np.arange(32), m)
-    s = np.tile(np.arange(m), 32)
-    v = np.concatenate(rows)
-    # Participant 1 skipped the statements where the column mean is 0 after mean-imputation
-    # matters least: drop half of their votes.
+    base = rng.choice([-1, 1], size=m)
+    camps = np.array([base if i % 2 == 0 else -base for i in range(40)])
+    rows = np.where(rng.random((40, m)) < 0.15, -camps, camps)
+    rows[0] = rows[1] = base
+    p = np.repeat(np.arange(40), m)
+    s = np.tile(np.arange(m), 40)
     keep = ~((p == 1) & (s % 2 == 1))
-    r = dm.compute(p[keep], s[keep], v[keep], n_participants=32, n_statements=m)
+    r = dm.compute(p[keep], s[keep], rows.ravel()[keep], n_participants=40, n_statements=m)
     full, half = r.projection[0], r.projection[1]
-    unscaled_half = half / np.sqrt(m / (m // 2))
-    assert np.linalg.norm(half) > np.linalg.norm(unscaled_half) * 1.4
+    unscaled = half / np.sqrt(m / (m // 2))
     assert r.n_votes[1] == m // 2
+    assert np.linalg.norm(half - full) < 0.75 * np.linalg.norm(unscaled - full)
+    assert np.linalg.norm(half) / np.linalg.norm(full) > 0.65
     assert dm.projection_scale(np.array([0, 5, 20]), 20) == pytest.approx([np.sqrt(20), 2, 1])
-    assert np.isfinite(full).all()
 
 
 def test_moderated_out_column_is_zeroed_but_counted() -> None:
@@ -319,6 +330,24 @@ def test_planted_groups_are_recovered() -> None:
     assert sum(len(m) for m in r.group_members) == r.n_clustered
     # every group has representative statements, and they agree with how it was planted
     assert all(len(reps) >= 1 for reps in r.representative)
+
+
+def test_divisive_statements_split_the_groups() -> None:
+    p, s, v, _ = planted_votes(800, 30, 2, density=0.5, seed=6)
+    r = dm.compute(p, s, v, n_participants=800, n_statements=30)
+    assert len(r.divisive) == dm.MAX_DIVISIVE
+    top = r.divisive[0]
+    shares = []
+    for gid in r.group_ids:
+        rows = (s == top.statement) & (r.group[p] == gid)
+        shares.append((int((v[rows] == 1).sum()) + 1) / (int(rows.sum()) + 2))
+    assert top.group_agree_shares == pytest.approx(tuple(shares))
+    assert top.variance == pytest.approx(np.var(shares))
+    # Planted leanings are 0.9 vs 0.1: a divisive statement splits the groups widely.
+    assert abs(shares[0] - shares[1]) > 0.5
+    assert [d.variance for d in r.divisive] == sorted(
+        (d.variance for d in r.divisive), reverse=True
+    )
 
 
 def test_group_counts_match_direct_counting() -> None:
@@ -370,6 +399,9 @@ def test_match_groups_keeps_identity() -> None:
     ids = dm.match_groups(new, previous, (2, 5))
     # new 0 overlaps most with old 5, new 1 with old 2; new 2 gets the smallest free id.
     assert ids.tolist() == [5, 2, 0]
+    assert dm.match_groups(new, previous, (5, 2)).tolist() == [5, 2, 0]
+    # Nothing to match against: fresh ids.
+    assert dm.match_groups(new, np.full(7, -1), (2, 5)).tolist() == [0, 1, 3]
 
 
 def test_stable_across_updates() -> None:
