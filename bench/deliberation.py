@@ -8,6 +8,7 @@ the planted ones.
 
     python bench/deliberation.py            # 1k/10k/100k participants x 200/1000/2000
     python bench/deliberation.py --quick    # 1k and 10k participants only
+    python bench/deliberation.py --groups 4 --participants 100000 --statements 2000
 """
 
 from __future__ import annotations
@@ -99,13 +100,15 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=3, help="planted groups (default 3)")
     parser.add_argument("--density", type=float, default=0.15, help="share of cells voted")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--participants", type=int, nargs="+", default=list(PARTICIPANTS))
+    parser.add_argument("--statements", type=int, nargs="+", default=list(STATEMENTS))
     parser.add_argument("--one", nargs=2, type=int, metavar=("N", "M"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(*args.one, args.groups, args.density, args.seed)))
         return
 
-    sizes = [(n, m) for n in PARTICIPANTS for m in STATEMENTS]
+    sizes = [(n, m) for n in args.participants for m in args.statements]
     if args.quick:
         sizes = [(n, m) for n, m in sizes if n <= 10_000]
     print(

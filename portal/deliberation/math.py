@@ -9,7 +9,7 @@ Differences from the Polis math worker, all chosen so that a recompute is reprod
 exact at 100k participants x 2k statements:
 
 * The two principal components are computed exactly (dense SVD for small conversations,
-  ARPACK on the sparse centred matrix otherwise) with a fixed, data-derived start vector and a
+  Lanczos on the sparse centred matrix otherwise) with a fixed, data-derived start vector and a
   deterministic sign, instead of a warm-started power iteration or unseeded mini-batch PCA.
 * Base clusters start from seeded k-means++ (or the previous centres when given) and are
   finished with a deterministic assignment pass, so the same vote log, seed and previous
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import eigh_tridiagonal
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse.linalg import svds
 from scipy.spatial import cKDTree
 from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.metrics import silhouette_score
@@ -51,8 +51,10 @@ MAX_DIVISIVE = 5
 META_PRIORITY = 49.0
 GROUP_KMEANS_STARTS = 8
 KMEANS_INIT_SAMPLE = 10_000
-#: Below this many matrix cells a dense SVD is both exact and faster than ARPACK.
+#: Below this many matrix cells a dense SVD is both exact and faster than Lanczos.
 DENSE_SVD_MAX_CELLS = 250_000
+LANCZOS_MAX_STEPS = 200
+LANCZOS_RTOL = 1e-10
 
 
 @dataclass(frozen=True)
@@ -242,11 +244,60 @@ def _sign_fix(components: np.ndarray) -> np.ndarray:
     return components
 
 
+def _lanczos_top2(centred: sp.csr_array, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Top two eigenpairs of ``centred.T @ centred`` by Lanczos with full reorthogonalisation.
+
+    One sparse product pair per step and nothing nnz-sized is allocated. Stops when both
+    Ritz residuals are below ``LANCZOS_RTOL`` of the largest eigenvalue (exact to rounding),
+    when the Krylov space is exhausted (exact), or after ``LANCZOS_MAX_STEPS``: that only
+    happens when the second eigenvalue is not separated from the rest of the spectrum, i.e.
+    the conversation has a single opinion axis and any second axis is noise, whichever
+    method computes it. Either way the result depends only on the data.
+    """
+    n_cols = centred.shape[1]
+    max_steps = min(n_cols, LANCZOS_MAX_STEPS)
+    basis = np.zeros((n_cols, max_steps))
+    alpha = np.zeros(max_steps)
+    beta = np.zeros(max_steps)
+    q = start / np.linalg.norm(start)
+    steps = 0
+    values = np.zeros(0)
+    vectors = np.zeros((0, 0))
+    for j in range(max_steps):
+        basis[:, j] = q
+        w = centred.T @ (centred @ q)
+        alpha[j] = q @ w
+        # Full reorthogonalisation (twice) keeps the basis orthonormal in floating point, so
+        # no spurious copies of converged eigenvalues appear.
+        used = basis[:, : j + 1]
+        w -= used @ (used.T @ w)
+        w -= used @ (used.T @ w)
+        beta[j] = np.linalg.norm(w)
+        steps = j + 1
+        exhausted = beta[j] <= 1e-12 * max(abs(alpha[: j + 1]).max(), 1e-300)
+        if steps >= 2 and (exhausted or steps % 4 == 0 or steps == max_steps):
+            values, vectors = eigh_tridiagonal(alpha[:steps], beta[: steps - 1])
+            top = np.argsort(-values)[:2]
+            residual = beta[j] * np.abs(vectors[-1, top])
+            if exhausted or np.all(residual <= LANCZOS_RTOL * values[top[0]]):
+                break
+        if exhausted:
+            break
+        q = w / beta[j]
+    if steps == 1:
+        values, vectors = np.array([alpha[0]]), np.ones((1, 1))
+    elif len(values) != steps:
+        values, vectors = eigh_tridiagonal(alpha[:steps], beta[: steps - 1])
+    top = np.argsort(-values)[:2]
+    ritz = (basis[:, :steps] @ vectors[:, top]).T
+    return ritz, np.sqrt(np.maximum(values[top], 0.0))
+
+
 def principal_components(centred: sp.csr_array) -> tuple[np.ndarray, np.ndarray]:
     """Top two right singular vectors (2 x n_statements) and singular values of a centred matrix.
 
-    Exact: dense SVD when small, ARPACK on the sparse matrix otherwise (never densified),
-    started from the column norms so the result does not depend on a random start.
+    Dense SVD when small; otherwise Lanczos on the sparse matrix (never densified), started
+    from the column norms so the result does not depend on a random start.
     """
     n_rows, n_cols = centred.shape
     components = np.zeros((2, n_cols))
@@ -259,18 +310,15 @@ def principal_components(centred: sp.csr_array) -> tuple[np.ndarray, np.ndarray]
         components[:k] = vt[:k]
         singular[:k] = s[:k]
     else:
-        # Column norms point roughly along the dominant directions, converge quickly and,
-        # unlike a random vector, depend only on the data.
+        # Column norms point roughly along the dominant directions and, unlike a random
+        # vector, depend only on the data.
         start = np.sqrt(
             np.bincount(centred.indices, weights=np.square(centred.data), minlength=n_cols)
         )
-        if n_rows < n_cols:
-            start = centred @ start
-        start = np.abs(start) + np.abs(start).mean() * 1e-3
-        _, s, vt = svds(centred, k=2, v0=start, solver="arpack", tol=1e-10, maxiter=5000)
-        order = np.argsort(-s)
-        components[:] = vt[order]
-        singular[:] = s[order]
+        start = start + start.mean() * 1e-3
+        vt, s = _lanczos_top2(centred, start)
+        components[: len(s)] = vt
+        singular[: len(s)] = s
     # A rank-1 matrix has no meaningful second direction; an arbitrary one would scatter
     # participants along noise.
     tiny = singular <= singular[0] * 1e-10
