@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.metrics import adjusted_rand_score
 
 from portal.deliberation import math as dm
@@ -267,6 +268,32 @@ def test_sparse_svd_path_matches_dense(monkeypatch: pytest.MonkeyPatch) -> None:
     sparse = dm.compute(p, s, v, n_participants=400, n_statements=30)
     assert sparse.components == pytest.approx(dense.components, abs=1e-8)
     assert sparse.projection == pytest.approx(dense.projection, abs=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("n", "m", "groups"),
+    [(1000, 300, 3), (250, 1200, 3), (1000, 300, 1)],
+    ids=["more-participants", "more-statements", "single-axis"],
+)
+def test_lanczos_matches_dense_svd(n: int, m: int, groups: int) -> None:
+    # Larger than the dense threshold, so the sparse Lanczos path runs; "single-axis" has no
+    # second opinion axis (its second singular value sits in the noise bulk), the slow case.
+    p, s, v, _ = planted_votes(n, m, groups, density=0.3, seed=9)
+    x = dm.vote_matrix(p, s, v, n, m)
+    mu = np.bincount(x.indices, weights=x.data, minlength=m) / np.bincount(x.indices, minlength=m)
+    centred = sp.csr_array((x.data - mu[x.indices], x.indices, x.indptr), shape=(n, m))
+    assert n * m > dm.DENSE_SVD_MAX_CELLS
+    components, singular = dm.principal_components(centred)
+    _, s_dense, vt = np.linalg.svd(centred.toarray(), full_matrices=False)
+    assert singular == pytest.approx(s_dense[:2], rel=1e-9)
+    if groups > 1:
+        for i in range(2):
+            assert abs(float(vt[i] @ components[i])) == pytest.approx(1.0, abs=1e-8)
+    else:
+        assert abs(float(vt[0] @ components[0])) == pytest.approx(1.0, abs=1e-8)
+    # eigenvector equation holds for both, even where the second axis is noise
+    gram = centred.T @ (centred @ components.T)
+    assert gram == pytest.approx(components.T * singular**2, abs=1e-6 * singular[0] ** 2)
 
 
 def test_projection_scaling_spreads_sparse_voters() -> None:
