@@ -54,7 +54,9 @@ def planted(
     return np.concatenate(parts_p), np.concatenate(parts_s), np.concatenate(parts_v), truth
 
 
-def run_one(n: int, m: int, groups: int, density: float, seed: int) -> dict[str, float]:
+def run_one(
+    n: int, m: int, groups: int, density: float, seed: int, dimensions: int
+) -> dict[str, float]:
     """Generate one conversation and time the math on it (runs inside the subprocess)."""
     sys.path.insert(0, str(ROOT))
     from sklearn.metrics import adjusted_rand_score
@@ -72,11 +74,22 @@ def run_one(n: int, m: int, groups: int, density: float, seed: int) -> dict[str,
     resolve_per_million = time.perf_counter() - t0
     del order
     t0 = time.perf_counter()
-    result = dm.compute(p, s, v, n_participants=n, n_statements=m, seed=0)
+    result = dm.compute(
+        p, s, v, n_participants=n, n_statements=m, seed=0, cluster_dimensions=dimensions
+    )
     seconds = time.perf_counter() - t0
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
-    warm = dm.compute(p, s, v, n_participants=n, n_statements=m, seed=0, previous=result)
+    warm = dm.compute(
+        p,
+        s,
+        v,
+        n_participants=n,
+        n_statements=m,
+        seed=0,
+        previous=result,
+        cluster_dimensions=dimensions,
+    )
     warm_seconds = time.perf_counter() - t0
     clustered = result.group >= 0
     return {
@@ -100,12 +113,15 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=3, help="planted groups (default 3)")
     parser.add_argument("--density", type=float, default=0.15, help="share of cells voted")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--dimensions", type=int, default=2, help="principal components to cluster on"
+    )
     parser.add_argument("--participants", type=int, nargs="+", default=list(PARTICIPANTS))
     parser.add_argument("--statements", type=int, nargs="+", default=list(STATEMENTS))
     parser.add_argument("--one", nargs=2, type=int, metavar=("N", "M"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(*args.one, args.groups, args.density, args.seed)))
+        print(json.dumps(run_one(*args.one, args.groups, args.density, args.seed, args.dimensions)))
         return
 
     sizes = [(n, m) for n in args.participants for m in args.statements]
@@ -113,7 +129,7 @@ def main() -> None:
         sizes = [(n, m) for n, m in sizes if n <= 10_000]
     print(
         f"planted groups: {args.groups}, density {args.density:.0%}, "
-        f"agree probability 0.9/0.1, 10 % passes"
+        f"agree probability 0.9/0.1, 10 % passes, clustered on {args.dimensions} components"
     )
     header = (
         f"{'participants':>12} {'statements':>10} {'votes':>11} {'recompute s':>11} "
@@ -124,7 +140,7 @@ def main() -> None:
     for n, m in sizes:
         cmd = [sys.executable, __file__, "--one", str(n), str(m)]
         cmd += ["--groups", str(args.groups), "--density", str(args.density)]
-        cmd += ["--seed", str(args.seed)]
+        cmd += ["--seed", str(args.seed), "--dimensions", str(args.dimensions)]
         try:
             out = subprocess.run(
                 cmd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=True

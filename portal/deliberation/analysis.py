@@ -30,8 +30,9 @@ class ExportAnalysis:
     seconds: float
 
 
-def analyse(export: PolisExport, *, seed: int = 0) -> ExportAnalysis:
-    """Recompute the opinion map of a read export from scratch."""
+def analyse(export: PolisExport, *, seed: int = 0, cluster_dimensions: int = 2) -> ExportAnalysis:
+    """Recompute the opinion map of a read export from scratch (see
+    :func:`portal.deliberation.math.compute` for ``cluster_dimensions``)."""
     start = time.perf_counter()
     votes = export.votes
     voter_ids, participant = np.unique(votes.voter_id, return_inverse=True)
@@ -51,6 +52,7 @@ def analyse(export: PolisExport, *, seed: int = 0) -> ExportAnalysis:
         n_statements=len(comment_ids),
         moderated_out=moderated,
         seed=seed,
+        cluster_dimensions=cluster_dimensions,
     )
     return ExportAnalysis(
         voter_ids=voter_ids,
@@ -117,12 +119,14 @@ def analysis_to_json(analysis: ExportAnalysis) -> dict[str, Any]:
     }
 
 
-def analyse_export(directory: str | Path, *, seed: int = 0) -> dict[str, Any]:
+def analyse_export(
+    directory: str | Path, *, seed: int = 0, cluster_dimensions: int = 2
+) -> dict[str, Any]:
     """Read a Polis export folder and return the JSON-able analysis (see
     :func:`analysis_to_json`); ``seconds`` covers reading and computing."""
     start = time.perf_counter()
     export = read_export(directory)
-    analysis = analyse(export, seed=seed)
+    analysis = analyse(export, seed=seed, cluster_dimensions=cluster_dimensions)
     out = analysis_to_json(analysis)
     out["seconds"] = round(time.perf_counter() - start, 4)
     return out
@@ -161,10 +165,13 @@ def compare_with_export_groups(export: PolisExport, analysis: ExportAnalysis) ->
     )
 
 
-def compare_export_directory(directory: str | Path, *, seed: int = 0) -> GroupComparison:
+def compare_export_directory(
+    directory: str | Path, *, seed: int = 0, cluster_dimensions: int = 2
+) -> GroupComparison:
     """Read, re-analyse and compare an export folder with its own ``group-id`` column."""
     export = read_export(directory)
-    return compare_with_export_groups(export, analyse(export, seed=seed))
+    analysis = analyse(export, seed=seed, cluster_dimensions=cluster_dimensions)
+    return compare_with_export_groups(export, analysis)
 
 
 __all__ = [

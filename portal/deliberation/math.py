@@ -23,6 +23,7 @@ end), because the in-conversation set and group identities are carried over by i
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,12 +119,15 @@ class MathResult:
 
     Per-participant arrays have length ``n_participants`` (``-1`` / NaN for participants who
     are not clustered or have not voted); per-statement arrays have length ``n_statements``;
-    per-group tuples are aligned with ``group_ids`` (sorted ascending).
+    per-group tuples are aligned with ``group_ids`` (sorted ascending). ``components``,
+    ``base_centers`` and ``group_centers`` have ``cluster_dimensions`` coordinates, the
+    first two of which are the map's.
     """
 
     n_participants: int
     n_statements: int
     seed: int
+    cluster_dimensions: int
     moderated_out: np.ndarray
     center: np.ndarray
     components: np.ndarray
@@ -244,8 +248,8 @@ def _sign_fix(components: np.ndarray) -> np.ndarray:
     return components
 
 
-def _lanczos_top2(centred: sp.csr_array, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Top two eigenpairs of ``centred.T @ centred`` by Lanczos with full reorthogonalisation.
+def _lanczos_top(centred: sp.csr_array, start: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top ``k`` eigenpairs of ``centred.T @ centred`` by Lanczos with full reorthogonalisation.
 
     One sparse product pair per step and nothing nnz-sized is allocated. Stops when both
     Ritz residuals are below ``LANCZOS_RTOL`` of the largest eigenvalue (exact to rounding),
@@ -255,7 +259,7 @@ def _lanczos_top2(centred: sp.csr_array, start: np.ndarray) -> tuple[np.ndarray,
     method computes it. Either way the result depends only on the data.
     """
     n_cols = centred.shape[1]
-    max_steps = min(n_cols, LANCZOS_MAX_STEPS)
+    max_steps = min(n_cols, max(LANCZOS_MAX_STEPS, 4 * k))
     basis = np.zeros((n_cols, max_steps))
     alpha = np.zeros(max_steps)
     beta = np.zeros(max_steps)
@@ -275,9 +279,9 @@ def _lanczos_top2(centred: sp.csr_array, start: np.ndarray) -> tuple[np.ndarray,
         beta[j] = np.linalg.norm(w)
         steps = j + 1
         exhausted = beta[j] <= 1e-12 * max(abs(alpha[: j + 1]).max(), 1e-300)
-        if steps >= 2 and (exhausted or steps % 4 == 0 or steps == max_steps):
+        if steps >= k and (exhausted or steps % 4 == 0 or steps == max_steps):
             values, vectors = eigh_tridiagonal(alpha[:steps], beta[: steps - 1])
-            top = np.argsort(-values)[:2]
+            top = np.argsort(-values)[:k]
             residual = beta[j] * np.abs(vectors[-1, top])
             if exhausted or np.all(residual <= LANCZOS_RTOL * values[top[0]]):
                 break
@@ -288,25 +292,28 @@ def _lanczos_top2(centred: sp.csr_array, start: np.ndarray) -> tuple[np.ndarray,
         values, vectors = np.array([alpha[0]]), np.ones((1, 1))
     elif len(values) != steps:
         values, vectors = eigh_tridiagonal(alpha[:steps], beta[: steps - 1])
-    top = np.argsort(-values)[:2]
+    top = np.argsort(-values)[:k]
     ritz = (basis[:, :steps] @ vectors[:, top]).T
     return ritz, np.sqrt(np.maximum(values[top], 0.0))
 
 
-def principal_components(centred: sp.csr_array) -> tuple[np.ndarray, np.ndarray]:
-    """Top two right singular vectors (2 x n_statements) and singular values of a centred matrix.
+def principal_components(
+    centred: sp.csr_array, n_components: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top right singular vectors (n_components x n_statements) and singular values of a
+    centred matrix.
 
     Dense SVD when small; otherwise Lanczos on the sparse matrix (never densified), started
     from the column norms so the result does not depend on a random start.
     """
     n_rows, n_cols = centred.shape
-    components = np.zeros((2, n_cols))
-    singular = np.zeros(2)
+    components = np.zeros((n_components, n_cols))
+    singular = np.zeros(n_components)
     if centred.nnz == 0 or not np.any(centred.data):
         return components, singular
-    if n_rows * n_cols <= DENSE_SVD_MAX_CELLS or min(n_rows, n_cols) <= 3:
+    if n_rows * n_cols <= DENSE_SVD_MAX_CELLS or min(n_rows, n_cols) <= n_components + 1:
         _, s, vt = np.linalg.svd(centred.toarray(), full_matrices=False)
-        k = min(2, len(s))
+        k = min(n_components, len(s))
         components[:k] = vt[:k]
         singular[:k] = s[:k]
     else:
@@ -316,7 +323,7 @@ def principal_components(centred: sp.csr_array) -> tuple[np.ndarray, np.ndarray]
             np.bincount(centred.indices, weights=np.square(centred.data), minlength=n_cols)
         )
         start = start + start.mean() * 1e-3
-        vt, s = _lanczos_top2(centred, start)
+        vt, s = _lanczos_top(centred, start, n_components)
         components[: len(s)] = vt
         singular[: len(s)] = s
     # A rank-1 matrix has no meaningful second direction; an arbitrary one would scatter
@@ -374,7 +381,10 @@ def _weighted_means(
 ) -> tuple[np.ndarray, np.ndarray]:
     total = np.bincount(labels, weights=weights, minlength=k)
     centres = np.column_stack(
-        [np.bincount(labels, weights=weights * points[:, d], minlength=k) for d in range(2)]
+        [
+            np.bincount(labels, weights=weights * points[:, d], minlength=k)
+            for d in range(points.shape[1])
+        ]
     )
     nonempty = total > 0
     centres[nonempty] /= total[nonempty, None]
@@ -393,7 +403,7 @@ def base_clusters(
     if n == 0:
         return (
             np.zeros(0, dtype=np.int64),
-            np.zeros((0, 2)),
+            np.zeros((0, points.shape[1])),
             np.zeros(0, dtype=np.int64),
         )
     distinct = np.unique(points, axis=0)
@@ -790,6 +800,7 @@ def compute(
     moderated_out: np.ndarray | None = None,
     previous: MathResult | None = None,
     seed: int = 0,
+    cluster_dimensions: int = 2,
 ) -> MathResult:
     """Run one update of the opinion-group math on a resolved vote log.
 
@@ -798,7 +809,13 @@ def compute(
     (they still count towards each participant's vote count). ``previous`` carries the
     in-conversation set, base-cluster centres, group centres and ids and the k smoother over
     from the last update; ``None`` recomputes from scratch. Deterministic given the inputs.
+
+    ``cluster_dimensions`` > 2 clusters on that many principal components instead of the
+    two of the map (Polis clusters on the map itself): groups that a 2-D projection lays on
+    top of each other stay apart. The map (``projection``) is always the first two.
     """
+    if cluster_dimensions < 2:
+        raise ValueError("cluster_dimensions must be at least 2")
     matrix = vote_matrix(participants, statements, values, n_participants, n_statements)
     indptr, indices, vals = matrix.indptr, matrix.indices, matrix.data
     mod = np.zeros(n_statements, dtype=bool)
@@ -822,22 +839,27 @@ def compute(
     if mod.any():
         buffer[mod[indices]] = 0.0
     centred = sp.csr_array((buffer, indices, indptr), shape=matrix.shape, copy=False)
-    components, singular = principal_components(centred)
+    components, singular = principal_components(centred, cluster_dimensions)
     # Columns that carry no information (moderated out or never voted) get exactly zero
     # loadings rather than SVD round-off, so their statements sit at the origin.
     components[:, mod | ~(col_seen > 0)] = 0.0
 
-    raw = centred @ components.T
-    projection = raw * projection_scale(n_votes, n_columns)[:, None]
-    projection[n_votes == 0] = np.nan
-    statement_projection = (np.sqrt(n_columns) * (AGREE - center))[:, None] * components.T
+    cluster_space = centred @ components.T
+    cluster_space *= projection_scale(n_votes, n_columns)[:, None]
+    cluster_space[n_votes == 0] = np.nan
+    projection = cluster_space[:, :2].copy()
+    statement_projection = (np.sqrt(n_columns) * (AGREE - center))[:, None] * components[:2].T
     extremity = np.linalg.norm(statement_projection, axis=1)
 
     inside = in_conversation(
         n_votes, n_columns, None if previous is None else previous.in_conversation
     )
     in_idx = np.flatnonzero(inside)
-    points = projection[in_idx]
+    points = cluster_space[in_idx]
+    del cluster_space
+    # Warm starts only make sense in a space of the same dimension.
+    if previous is not None and previous.base_centers.shape[1] != cluster_dimensions:
+        previous = dataclasses.replace(previous, base_centers=np.zeros((0, cluster_dimensions)))
 
     base_labels, base_centres, base_sizes = base_clusters(
         points, seed, None if previous is None else previous.base_centers
@@ -852,7 +874,11 @@ def compute(
     silhouettes: list[tuple[int, float]] = []
     for k in range(2, max_k + 1):
         prev_centres = None
-        if previous is not None and previous.n_groups == k:
+        if (
+            previous is not None
+            and previous.n_groups == k
+            and previous.group_centers.shape[1] == cluster_dimensions
+        ):
             prev_centres = previous.group_centers
         candidates[k] = group_clusters(base_centres, base_sizes, k, seed + k, prev_centres)
         silhouettes.append((k, _silhouette(base_centres, candidates[k][0])))
@@ -875,7 +901,7 @@ def compute(
         )
     else:
         base_group = np.zeros(0, dtype=np.int64)
-        group_centres = np.zeros((0, 2))
+        group_centres = np.zeros((0, cluster_dimensions))
 
     label = np.full(n_participants, -1, dtype=np.int64)
     if n_base:
@@ -892,7 +918,7 @@ def compute(
     group[label >= 0] = ids_of_label[label[label >= 0]]
     order_by_id = np.argsort(ids_of_label)
     group_ids = tuple(int(ids_of_label[i]) for i in order_by_id)
-    group_centres = group_centres[order_by_id] if k_final else np.zeros((0, 2))
+    group_centres = group_centres[order_by_id] if k_final else np.zeros((0, cluster_dimensions))
     members_sorted = np.argsort(group, kind="stable")
     counts_by_label = np.bincount(label[label >= 0], minlength=k_final)
     starts = np.concatenate([[0], np.cumsum(counts_by_label[order_by_id])])
@@ -956,6 +982,7 @@ def compute(
         n_participants=n_participants,
         n_statements=n_statements,
         seed=seed,
+        cluster_dimensions=cluster_dimensions,
         moderated_out=_readonly(mod),
         center=_readonly(center),
         components=_readonly(components),

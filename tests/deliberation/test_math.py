@@ -359,6 +359,35 @@ def test_planted_groups_are_recovered() -> None:
     assert all(len(reps) >= 1 for reps in r.representative)
 
 
+def test_clustering_in_more_dimensions_separates_overlapping_groups() -> None:
+    # Four groups: statements 0-79 split {A, B} from {C, D}, 80-149 split C from D and
+    # 150-199 split A from B (fewer statements, so a smaller variance). The two leading components are the first two
+    # splits, so the 2-D map lays A on top of B; clustering on 4 components keeps them apart.
+    rng = np.random.default_rng(3)
+    n, m = 2000, 200
+    truth = np.repeat(np.arange(4), n // 4)
+    p_agree = np.full((4, m), 0.5)
+    p_agree[:, :80] = np.array([0.9, 0.9, 0.1, 0.1])[:, None]
+    p_agree[2, 80:150], p_agree[3, 80:150] = 0.9, 0.1
+    p_agree[0, 150:], p_agree[1, 150:] = 0.9, 0.1
+    voted = rng.random((n, m)) < 0.2
+    p, s = np.nonzero(voted)
+    v = np.where(rng.random(len(p)) < p_agree[truth[p], s], 1, -1)
+    flat = dm.compute(p, s, v, n_participants=n, n_statements=m)
+    deep = dm.compute(p, s, v, n_participants=n, n_statements=m, cluster_dimensions=4)
+    clustered = deep.group >= 0
+    assert flat.n_groups == 3
+    assert adjusted_rand_score(truth[clustered], flat.group[clustered]) < 0.85
+    assert deep.n_groups == 4
+    assert adjusted_rand_score(truth[clustered], deep.group[clustered]) > 0.95
+    # The map is the same: its two axes are the first two of the four components.
+    assert np.allclose(deep.projection, flat.projection, equal_nan=True)
+    assert deep.components.shape == (4, m) and deep.group_centers.shape == (4, 4)
+    # A previous result in another dimension is not used for warm starts.
+    again = dm.compute(p, s, v, n_participants=n, n_statements=m, previous=deep)
+    assert again.base_centers.shape[1] == 2
+
+
 def test_divisive_statements_split_the_groups() -> None:
     p, s, v, _ = planted_votes(800, 30, 2, density=0.5, seed=6)
     r = dm.compute(p, s, v, n_participants=800, n_statements=30)
