@@ -9,7 +9,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from portal.deliberation import math as dm
 
-from .conftest import planted_votes
+from .synthetic import planted_votes
 
 # --------------------------------------------------------------------------- vote log
 
