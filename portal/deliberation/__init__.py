@@ -1,0 +1,1 @@
+"""Deliberation: Polis-like conversations, statements, votes and opinion groups."""
