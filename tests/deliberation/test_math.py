@@ -45,9 +45,9 @@ def test_vote_matrix_keeps_passes_and_rejects_duplicates() -> None:
 
 
 def test_prop_test_by_hand() -> None:
-    # na = 3 of ns = 4: 2·sqrt(5)·(4/5 − 1/2)
+    # na = 3 of ns = 4: 2·sqrt(5)·(4/5 - 1/2)
     assert dm.prop_test(np.array(3), np.array(4)) == pytest.approx(2 * math.sqrt(5) * 0.3)
-    # nothing seen: (0+1)/(0+1) − 1/2 = 1/2, times 2·sqrt(1)
+    # nothing seen: (0+1)/(0+1) - 1/2 = 1/2, times 2·sqrt(1)
     assert dm.prop_test(np.array(0), np.array(0)) == pytest.approx(1.0)
 
 
@@ -127,7 +127,7 @@ def test_select_representative_skips_ineligible() -> None:
 
 def test_consensus_by_hand() -> None:
     # statement 0: 9/10 agree; 1: 2/10 agree 8/10 disagree; 2: split; 3: 2/2 agree
-    # (pa = 3/4 but pat = 2·sqrt(3)·(3/3 − 1/2) = 1.73 > 1.28: consensus too, ranked lower).
+    # (pa = 3/4 but pat = 2·sqrt(3)·(3/3 - 1/2) = 1.73 > 1.28: consensus too, ranked lower).
     na = np.array([9, 2, 5, 2])
     nd = np.array([1, 8, 5, 0])
     ns = np.array([10, 10, 10, 2])
@@ -361,8 +361,9 @@ def test_planted_groups_are_recovered() -> None:
 
 def test_clustering_in_more_dimensions_separates_overlapping_groups() -> None:
     # Four groups: statements 0-79 split {A, B} from {C, D}, 80-149 split C from D and
-    # 150-199 split A from B (fewer statements, so a smaller variance). The two leading components are the first two
-    # splits, so the 2-D map lays A on top of B; clustering on 4 components keeps them apart.
+    # 150-199 split A from B (fewer statements, so a smaller variance). The two leading
+    # components are the first two splits, so the 2-D map lays A on top of B; clustering on
+    # 4 components keeps them apart.
     rng = np.random.default_rng(3)
     n, m = 2000, 200
     truth = np.repeat(np.arange(4), n // 4)
