@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from flask import Flask
+from flask import Flask, got_request_exception
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, make_url, text
 
@@ -216,13 +216,26 @@ def _clear_tables(application: Flask) -> None:
 
 @pytest.fixture
 def db(app: Flask) -> Iterator[Any]:
-    """The portal's session inside an application context; every row is gone after the test."""
+    """The portal's session inside an application context; every row is gone after the test.
+
+    Any unhandled exception in a request during the test (a 500) fails the test.
+    """
     limiter.reset()
-    with app.app_context():
-        yield portal_db
-        portal_db.session.rollback()
-        portal_db.session.remove()
-    _clear_tables(app)
+    server_errors: list[str] = []
+
+    def record(sender: Flask, exception: BaseException, **extra: Any) -> None:
+        server_errors.append(repr(exception))
+
+    got_request_exception.connect(record, app)
+    try:
+        with app.app_context():
+            yield portal_db
+            portal_db.session.rollback()
+            portal_db.session.remove()
+    finally:
+        got_request_exception.disconnect(record, app)
+        _clear_tables(app)
+    assert server_errors == [], f"requests failed with 500: {server_errors}"
 
 
 @pytest.fixture

@@ -1,0 +1,43 @@
+"""Command-line tools: demo data, administrator creation, translation checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.core.permissions import Role
+from portal.impact.models import Activity
+
+
+def test_seed_demo_creates_every_role_once(runner: Any, db: Any) -> None:
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "Demo sign-ins" in first.output
+    users = db.session.scalars(select(User)).all()
+    assert {role for user in users for role in user.role_set} == set(Role)
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert db.session.scalar(select(func.count(User.id))) == len(users)
+    assert db.session.scalar(select(func.count(Activity.id))) >= 1
+
+
+def test_create_admin(runner: Any, db: Any) -> None:
+    result = runner.invoke(
+        args=["create-admin", "--email", "Root@Example.fi", "--name", "Pääkäyttäjä"],
+        input="a long enough password\na long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    admin = db.session.scalars(select(User).where(User.email == "root@example.fi")).one()
+    assert admin.role_set == {Role.ADMIN} and admin.email_verified_at is not None
+    again = runner.invoke(
+        args=["create-admin", "--email", "root@example.fi", "--name", "X"],
+        input="a long enough password\na long enough password\n",
+    )
+    assert again.exit_code != 0
+
+
+def test_translations_check_command(runner: Any) -> None:
+    result = runner.invoke(args=["translations", "check"])
+    assert result.exit_code == 0, result.output
