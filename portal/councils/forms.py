@@ -228,9 +228,12 @@ class ApplicationForm(Form):
         validators=[DataRequired(message=_l("Please read and accept the privacy notice."))],
     )
 
-    def validate_phone(self, field: StringField) -> None:
-        if not field.data and not self.email.data:
-            raise ValidationError(_l("Give an email address or a phone number."))
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.phone.data and not self.email.data and not self.email.errors:
+            self.phone.errors = [*self.phone.errors, _l("Give an email address or a phone number.")]
+            return False
+        return valid
 
 
 class DecideApplicationForm(Form):
@@ -283,9 +286,16 @@ class MeetingForm(Form):
         if field.data and self.start_time.data and field.data <= self.start_time.data:
             raise ValidationError(_l("The meeting must end after it starts."))
 
-    def validate_place(self, field: StringField) -> None:
-        if not field.data and not self.remote_link.data:
-            raise ValidationError(_l("Give a place, a remote meeting link or both."))
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        # Not an inline validator: Optional() would stop the chain before it runs.
+        if not self.place.data and not self.remote_link.data:
+            self.place.errors = [
+                *self.place.errors,
+                _l("Give a place, a remote meeting link or both."),
+            ]
+            return False
+        return valid
 
 
 class RsvpForm(Form):
@@ -364,10 +374,13 @@ class MaterialForm(Form):
         ],
     )
 
-    def validate_url(self, field: URLField) -> None:
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
         has_file = bool(self.file.data and getattr(self.file.data, "filename", ""))
-        if not has_file and not field.data:
-            raise ValidationError(_l("Choose a file or give a link."))
+        if not has_file and not self.url.data:
+            self.url.errors = [*self.url.errors, _l("Choose a file or give a link.")]
+            return False
+        return valid
 
 
 class OutputForm(Form):

@@ -265,9 +265,13 @@ class RequestForm(Form):
         if field.data and self.start_time.data and field.data <= self.start_time.data:
             raise ValidationError(_l("The assignment must end after it starts."))
 
-    def validate_place(self, field: StringField) -> None:
-        if not field.data and not self.is_remote.data:
-            raise ValidationError(_l("Give a place, or tick remote."))
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        # Not an inline validator: Optional() would stop the chain before it runs.
+        if not self.place.data and not self.is_remote.data:
+            self.place.errors = [*self.place.errors, _l("Give a place, or tick remote.")]
+            return False
+        return valid
 
 
 class AnswerForm(Form):
@@ -299,9 +303,12 @@ class ConfirmForm(Form):
             [("yes", _l("Yes, it took place")), ("no", _l("No, it did not take place"))]
         )
 
-    def validate_hours(self, field: DecimalField) -> None:
-        if self.held.data == "yes" and not field.data:
-            raise ValidationError(_l("Enter the hours."))
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.held.data == "yes" and not self.hours.data and not self.hours.errors:
+            self.hours.errors = [*self.hours.errors, _l("Enter the hours.")]
+            return False
+        return valid
 
 
 class RatingForm(Form):
