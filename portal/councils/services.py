@@ -788,9 +788,10 @@ def add_material(
     (``portal.councils.uploads.UploadRejected`` when refused)."""
     if not url and stream is None:
         raise CouncilError("file_or_link")
+    # Store (and check) the file before the row exists, so a refused file leaves nothing.
+    stored = store_upload(filename, stream) if stream is not None and filename else None
     material = MeetingMaterial(meeting=meeting, title=title.strip(), created_by_id=actor.id)
-    if stream is not None and filename:
-        stored = store_upload(filename, stream)
+    if stored is not None:
         material.stored_name = stored.stored_name
         material.filename = stored.filename
         material.content_type = stored.content_type
