@@ -857,7 +857,7 @@ class CouncilRow:
     vacancies: int
     not_onboarded: int
     applications: int
-    next_meeting: Meeting | None
+    next_meeting: Any | None  # a row with id and starts_at
 
     @property
     def term_ends_soon(self) -> bool:
@@ -879,7 +879,7 @@ def council_rows(*, active_only: bool = True) -> list[CouncilRow]:
     councils = list(db.session.scalars(query))
     ids = [c.id for c in councils]
     applications: dict[int, int] = {}
-    next_meetings: dict[int, Meeting] = {}
+    next_meetings: dict[int, Any] = {}
     if ids:
         applications = dict(
             db.session.execute(
@@ -891,8 +891,9 @@ def council_rows(*, active_only: bool = True) -> list[CouncilRow]:
                 .group_by(CouncilApplication.council_id)
             ).all()
         )
-        for meeting in db.session.scalars(
-            select(Meeting)
+        # Columns only: loading whole meetings would pull in every invitation too.
+        for meeting in db.session.execute(
+            select(Meeting.council_id, Meeting.id, Meeting.starts_at)
             .where(
                 Meeting.council_id.in_(ids),
                 Meeting.starts_at >= utcnow(),

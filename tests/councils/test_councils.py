@@ -283,3 +283,27 @@ def _time(hour: int) -> Any:
     from datetime import time
 
     return time(hour, 0)
+
+
+def test_council_list_queries_do_not_grow_with_councils(
+    login_as: Any, create_user: Any, db: Any, count_queries: Any
+) -> None:
+    coordinator = login_as("coordinator")
+
+    def add(n: int) -> None:
+        for i in range(n):
+            council = make_council(coordinator.user, name=f"Raati {i}-{n}")
+            add_members(
+                coordinator.user,
+                council,
+                [(create_user(email=f"m{i}-{n}-{k}@example.fi"), "member") for k in range(3)],
+            )
+
+    add(2)
+    with count_queries() as few:
+        assert coordinator.get("/councils/").status_code == 200
+    add(4)
+    with count_queries() as many:
+        html = coordinator.get("/councils/").get_data(as_text=True)
+    assert html.count("Raati ") == 6
+    assert many.count == few.count
