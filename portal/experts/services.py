@@ -408,6 +408,13 @@ def rank_experts(request: ExpertRequest) -> list[RankedExpert]:
     ]
 
 
+def _lock_expert(expert: User) -> None:
+    """Serialise bookings of one expert: the overlap check and the insert that follows must
+    not interleave with another coordinator's (a row lock on PostgreSQL; SQLite already
+    allows one writer at a time)."""
+    db.session.execute(select(User.id).where(User.id == expert.id).with_for_update())
+
+
 def _has_overlap(expert: User, start: datetime, end: datetime, request_id: int) -> bool:
     busy = _busy_intervals([expert.id], start, end, excluding_request=request_id)
     return any(overlaps(start, end, s, e) for s, e in busy.get(expert.id, []))
@@ -428,6 +435,7 @@ def propose_expert(
     existing = next((a for a in request.assignments if a.expert_id == expert.id), None)
     if existing is not None and existing.status in BUSY_STATUSES:
         raise ExpertError("already_proposed")
+    _lock_expert(expert)
     if _has_overlap(expert, request.starts_at, request.ends_at, request.id):
         raise ExpertError("overlap")
     if existing is None:
@@ -515,6 +523,7 @@ def _respond(assignment: ExpertAssignment, *, accept: bool, reason: str) -> None
         raise ExpertError("request_closed")
     assignment.responded_at = utcnow()
     if accept:
+        _lock_expert(assignment.expert)
         if _has_overlap(assignment.expert, assignment.starts_at, assignment.ends_at, request.id):
             raise ExpertError("overlap")
         assignment.status = AssignmentStatus.ACCEPTED
