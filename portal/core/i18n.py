@@ -47,6 +47,8 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
         "templates/errors",
         "templates/emails",
     ),
+    "councils": ("portal/councils", "templates/councils"),
+    "experts": ("portal/experts", "templates/experts"),
 }
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
