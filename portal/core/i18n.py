@@ -47,6 +47,7 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
         "templates/errors",
         "templates/emails",
     ),
+    "fees": ("portal/fees", "templates/fees"),
 }
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"

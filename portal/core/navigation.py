@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from portal.core.i18n import LOCALE_NAMES, LOCALES, current_locale
 from portal.core.permissions import PUBLIC, user_has_permission
+from portal.fees.navigation import FEES_NAVIGATION
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class NavItem:
 MAIN_NAVIGATION: tuple[NavItem, ...] = (
     NavItem("public.home", _l("Take part")),
     NavItem("impact.list_outputs", _l("Responses"), "impact.view"),
+    *(NavItem(*entry) for entry in FEES_NAVIGATION),
     NavItem("core.list_audit_entries", _l("Audit log"), "audit.view"),
     NavItem("accounts.list_users", _l("Users"), "admin.manage_users"),
     NavItem("accounts.list_units", _l("Units"), "admin.manage_units"),
