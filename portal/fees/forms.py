@@ -58,6 +58,17 @@ def identifier_message(error: InvalidIdentifier) -> str:
     return str(_l("The format is not valid. Check for typing errors."))
 
 
+class SecretField(StringField):
+    """A text input that never writes its value back into the page (identity codes, IBANs).
+
+    A form shown again after an error must not echo them: pages get cached, screenshotted
+    and logged by proxies.
+    """
+
+    def _value(self) -> str:
+        return ""
+
+
 class MoneyField(StringField):
     """An amount in euros typed the Finnish or Swedish way (``12,50``); ``data`` is Decimal."""
 
@@ -134,13 +145,13 @@ class PayeeDetailsForm(Form):
         default=PaymentMethod.PAYROLL.value,
         validators=[InputRequired(message=_l("Choose how you are paid."))],
     )
-    identity_code = StringField(
+    identity_code = SecretField(
         _l("Personal identity code"),
         filters=[strip_filter],
         validators=[Optional(), Length(max=20)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
-    iban = StringField(
+    iban = SecretField(
         _l("Bank account (IBAN)"),
         filters=[strip_filter],
         validators=[Optional(), Length(max=50)],
@@ -216,7 +227,7 @@ class TravelForm(Form):
 class ReceiptForm(Form):
     amount = MoneyField(
         _l("Ticket amount (€)"),
-        validators=[DataRequired(message=_l("Enter the amount on the receipt."))],
+        validators=[InputRequired(message=_l("Enter the amount on the receipt."))],
     )
     receipt = FileField(
         _l("Receipt"),
@@ -250,11 +261,11 @@ class ScheduleForm(Form):
     tier2_amount = MoneyField(_l("Second tier: meeting fee (€)"))
     last_amount = MoneyField(
         _l("Longer meetings: meeting fee (€)"),
-        validators=[DataRequired(message=_l("Enter the fee for the longest meetings."))],
+        validators=[InputRequired(message=_l("Enter the fee for the longest meetings."))],
     )
     hourly_fee = MoneyField(
         _l("Hourly fee for assignments (€)"),
-        validators=[DataRequired(message=_l("Enter the hourly fee."))],
+        validators=[InputRequired(message=_l("Enter the hourly fee."))],
     )
     preparation_fee = MoneyField(_l("Preparation fee per meeting (€)"))
     chair_extra = MoneyField(_l("Chair's extra per meeting (€)"))
@@ -292,7 +303,7 @@ class TravelRatesForm(Form):
     )
     km_rate = MoneyField(
         _l("Kilometre allowance (€/km)"),
-        validators=[DataRequired(message=_l("Enter the kilometre allowance."))],
+        validators=[InputRequired(message=_l("Enter the kilometre allowance."))],
     )
     part_day_allowance = MoneyField(
         _l("Part-day allowance (€)"),

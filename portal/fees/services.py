@@ -129,16 +129,7 @@ def _as_schedule(
     row: FeeScheduleVersion | None, travel: tuple[TravelRates, ...], **values: Any
 ) -> FeeSchedule:
     if row is not None:
-        values = {
-            "valid_from": row.valid_from,
-            "valid_to": row.valid_to,
-            "tiers": [(tier.up_to_hours, tier.amount) for tier in row.tiers],
-            "hourly_fee": row.hourly_fee,
-            "preparation_fee": row.preparation_fee,
-            "chair_extra": row.chair_extra,
-            "part_day_over_hours": row.part_day_over_hours,
-            "full_day_over_hours": row.full_day_over_hours,
-        }
+        values = {**_schedule_values(row), **values}
     return FeeSchedule(
         valid_from=values["valid_from"],
         valid_to=values["valid_to"],
@@ -150,6 +141,19 @@ def _as_schedule(
         part_day_over_hours=values["part_day_over_hours"],
         full_day_over_hours=values["full_day_over_hours"],
     )
+
+
+def _schedule_values(row: FeeScheduleVersion) -> dict[str, Any]:
+    return {
+        "valid_from": row.valid_from,
+        "valid_to": row.valid_to,
+        "tiers": [(tier.up_to_hours, tier.amount) for tier in row.tiers],
+        "hourly_fee": row.hourly_fee,
+        "preparation_fee": row.preparation_fee,
+        "chair_extra": row.chair_extra,
+        "part_day_over_hours": row.part_day_over_hours,
+        "full_day_over_hours": row.full_day_over_hours,
+    }
 
 
 def list_schedule_versions() -> list[FeeScheduleVersion]:
@@ -213,16 +217,38 @@ def save_fee_schedule(
         if "travel rates missing" in str(error):
             raise FeeError("travel_rates_missing") from None
         raise FeeError("schedule_invalid") from None
+    other_rows = [
+        row for row in list_schedule_versions() if schedule is None or row.id != schedule.id
+    ]
+    closed: FeeScheduleVersion | None = None
+    if schedule is None:
+        # A new version starting after the open-ended current one ends the current one the
+        # day before: that is what "new fees from 1 June" means.
+        current = [row for row in other_rows if row.valid_to is None]
+        if current and current[0].valid_from < valid_from:
+            closed = current[0]
     others = [
-        _as_schedule(row, travel)
-        for row in list_schedule_versions()
-        if schedule is None or row.id != schedule.id
+        _as_schedule(
+            row,
+            travel,
+            **({"valid_to": valid_from - timedelta(days=1)} if row is closed else {}),
+        )
+        for row in other_rows
     ]
     try:
         validate_schedules([*others, candidate])
     except ScheduleError as error:
         raise FeeError(f"schedule_{error.code}", day=error.day) from None
     created = schedule is None
+    if closed is not None:
+        closed.valid_to = valid_from - timedelta(days=1)
+        record_audit(
+            actor=actor,
+            action="fees.schedule_changed",
+            object_type="fee_schedule",
+            object_id=closed.id,
+            changes={"valid_to": closed.valid_to.isoformat()},
+        )
     if schedule is None:
         schedule = FeeScheduleVersion()
         db.session.add(schedule)

@@ -191,11 +191,8 @@ def _flash_generation(result: services.GenerationResult) -> None:
 @permission_required("fees.claim")
 def edit_payee_details() -> Any:
     details = services.payee_details(current_user)
+    # SecretField never writes the stored or typed identity code and IBAN into the page.
     form = PayeeDetailsForm(obj=details)
-    if request.method == "GET":
-        # The stored identity code and IBAN are never sent back to the browser.
-        form.identity_code.data = ""
-        form.iban.data = ""
     status = 200
     if form.validate_on_submit():
         try:
