@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, extract, func, select
+from sqlalchemy import Select, case, extract, func, insert, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -509,6 +509,7 @@ def _eligible_participations(
 ) -> Select[tuple[Participation]]:
     query = (
         select(Participation)
+        .options(lazyload(Participation.user))
         .outerjoin(FeeClaimItem, FeeClaimItem.participation_id == Participation.id)
         .where(
             FeeClaimItem.id.is_(None),
@@ -557,43 +558,57 @@ def generate_claims(
             continue
         key = (participation.user_id, participation.activity_id, first_of_month(event.work_date))
         groups[key].append(participation)
-    for (payee_id, activity_id, month_start), members in groups.items():
-        claim = db.session.scalars(
-            select(FeeClaim).where(
-                FeeClaim.payee_id == payee_id,
-                FeeClaim.activity_id == activity_id,
-                FeeClaim.month == month_start,
-                FeeClaim.state.in_([ClaimState.DRAFT, ClaimState.RETURNED]),
+    # Open claims the new participations may join, loaded with their lines in two queries.
+    open_claims = {
+        (claim.payee_id, claim.activity_id, claim.month): claim
+        for claim in db.session.scalars(
+            select(FeeClaim)
+            .where(FeeClaim.state.in_([ClaimState.DRAFT, ClaimState.RETURNED]))
+            .where(FeeClaim.payee_id == user.id if user is not None else true())
+            .options(
+                lazyload("*"),
+                selectinload(FeeClaim.items).selectinload(FeeClaimItem.receipts),
+                selectinload(FeeClaim.lines),
             )
-        ).first()
+        )
+    }
+    touched: list[tuple[FeeClaim, ActivityFeeSetting | None]] = []
+    for (payee_id, activity_id, month_start), members in groups.items():
         setting = settings.get(activity_id)
+        claim = open_claims.get((payee_id, activity_id, month_start))
         if claim is None:
-            activity = members[0].activity
             claim = FeeClaim(
                 payee_id=payee_id,
                 activity_id=activity_id,
                 month=month_start,
-                cost_centre=cost_centre_for(activity, setting),
+                cost_centre=cost_centre_for(members[0].activity, setting),
                 state=ClaimState.DRAFT,
+                total=ZERO,
+                items=[],
+                lines=[],
             )
             db.session.add(claim)
             result.claims_created += 1
         for participation in members:
+            kind = FEE_EVENT_KINDS[participation.event_type]
             claim.items.append(
                 FeeClaimItem(
                     participation_id=participation.id,
                     work_date=participation.occurred_on,
-                    kind=FEE_EVENT_KINDS[participation.event_type],
+                    kind=kind,
                     hours=participation.hours,
-                    is_chair=(
-                        participation.role == "chair"
-                        and FEE_EVENT_KINDS[participation.event_type] is EventKind.MEETING
-                    ),
+                    is_chair=participation.role == "chair" and kind is EventKind.MEETING,
+                    km=Decimal(0),
+                    route="",
+                    hours_away=Decimal(0),
+                    receipts=[],
                 )
             )
             result.items_added += 1
-        db.session.flush()
         _price_claim(claim, schedules, setting)
+        touched.append((claim, setting))
+    db.session.flush()
+    for claim, _setting in touched:
         record_audit(
             actor=actor,
             action="fees.claim_generated",
@@ -639,7 +654,11 @@ def _item_event(item: FeeClaimItem, *, preparation: bool) -> WorkEvent:
 def _price_claim(
     claim: FeeClaim, schedules: Sequence[FeeSchedule], setting: ActivityFeeSetting | None
 ) -> None:
-    """Replace the claim's lines with freshly computed ones (flushes, does not commit)."""
+    """Replace the claim's lines with freshly computed ones (does not commit).
+
+    Old lines are deleted and flushed first: the unit of work inserts before it deletes, and
+    the new lines carry the same ``(participation_id, code)`` keys.
+    """
     preparation = bool(setting and setting.pays_preparation)
     items = list(claim.items)
     events = [_item_event(item, preparation=preparation) for item in items]
@@ -656,8 +675,9 @@ def _price_claim(
             if position < len(kept) and kept[position] == line:
                 owners.append(item)
                 position += 1
-    claim.lines.clear()
-    db.session.flush()
+    if claim.lines:
+        claim.lines.clear()
+        db.session.flush()
     for line, item in zip(kept, owners, strict=True):
         claim.lines.append(
             FeeClaimLine(
@@ -671,7 +691,6 @@ def _price_claim(
             )
         )
     claim.total = claim_total(kept)
-    db.session.flush()
 
 
 def _reprice(claim: FeeClaim) -> None:
@@ -979,7 +998,7 @@ def create_payment_batch(*, actor: User, month: date, cost_centre: str) -> Payme
                 FeeClaim.cost_centre == cost_centre,
             )
             .order_by(FeeClaim.id)
-            .options(lazyload("*"))
+            .options(lazyload("*"), selectinload(FeeClaim.lines))
             .with_for_update(of=FeeClaim)
         ).unique()
     )
@@ -999,9 +1018,8 @@ def create_payment_batch(*, actor: User, month: date, cost_centre: str) -> Payme
             select(PayeeDetails).where(PayeeDetails.user_id.in_({c.payee_id for c in claims}))
         )
     }
+    invoices = []
     for claim in claims:
-        for line in claim.lines:
-            db.session.add(PaymentBatchLine(batch_id=batch.id, line_id=line.id, amount=line.amount))
         claim.batch_id = batch.id
         _transition(claim, actor, ClaimState.PAID, batch=batch.id)
         payee = details.get(claim.payee_id)
@@ -1014,9 +1032,11 @@ def create_payment_batch(*, actor: User, month: date, cost_centre: str) -> Payme
                 amount=claim.total,
             )
             db.session.add(invoice)
-            db.session.flush()
-            # The year keeps references distinct across years and long enough for the rules.
-            invoice.reference = create_reference(f"{today.year}{invoice.id:06d}")
+            invoices.append(invoice)
+    db.session.flush()
+    for invoice in invoices:
+        # The year keeps references distinct across years and long enough for the rules.
+        invoice.reference = create_reference(f"{today.year}{invoice.id:06d}")
     record_audit(
         actor=actor,
         action="fees.batch_created",
@@ -1031,6 +1051,15 @@ def create_payment_batch(*, actor: User, month: date, cost_centre: str) -> Payme
         },
     )
     try:
+        # The unique line_id is the last word: a line already in a batch fails the insert.
+        db.session.execute(
+            insert(PaymentBatchLine),
+            [
+                {"batch_id": batch.id, "line_id": line.id, "amount": line.amount}
+                for claim in claims
+                for line in claim.lines
+            ],
+        )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

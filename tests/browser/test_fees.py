@@ -8,8 +8,13 @@ from typing import Any
 
 from tests.browser.conftest import axe_violations, tab_to
 from tests.conftest import TEST_PASSWORD
+from tests.fees import conftest as fee_fixtures
 from tests.fees.conftest import HETU, IBAN
-from tests.fees.conftest import activity, participate, schedules  # noqa: F401 - fixtures
+
+# The fees factories, shared with tests/fees (fixtures are found by name in this module).
+schedules = fee_fixtures.schedules
+activity = fee_fixtures.activity
+participate = fee_fixtures.participate
 
 
 def _sign_in(page: Any, email: str) -> None:
