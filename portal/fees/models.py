@@ -151,6 +151,8 @@ class FeeClaim(IdMixin, Base):
 
     payee: Mapped[User] = relationship(foreign_keys=[payee_id], lazy="joined")
     activity: Mapped[Activity] = relationship(lazy="joined")
+    batch: Mapped[PaymentBatch | None] = relationship(lazy="joined", viewonly=True)
+    invoice: Mapped[FeeInvoice | None] = relationship(lazy="selectin", viewonly=True)
     items: Mapped[list[FeeClaimItem]] = relationship(
         back_populates="claim",
         cascade="all, delete-orphan",

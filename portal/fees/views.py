@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -12,6 +13,7 @@ from flask_login import current_user
 from portal.core.forms import ActionForm, choice_list
 from portal.core.i18n import current_locale
 from portal.core.identifiers import InvalidIdentifier
+from portal.core.money import ZERO
 from portal.core.paging import paginate
 from portal.core.permissions import login_required, permission_required, user_has_permission
 from portal.extensions import db
@@ -630,10 +632,10 @@ def edit_schedule(schedule_id: int | None = None) -> Any:
                 valid_to=form.valid_to.data,
                 tiers=form.tiers(),
                 hourly_fee=form.hourly_fee.data,
-                preparation_fee=form.preparation_fee.data or services.ZERO,
-                chair_extra=form.chair_extra.data or services.ZERO,
-                part_day_over_hours=form.part_day_over_hours.data or services.Decimal(6),
-                full_day_over_hours=form.full_day_over_hours.data or services.Decimal(10),
+                preparation_fee=form.preparation_fee.data or ZERO,
+                chair_extra=form.chair_extra.data or ZERO,
+                part_day_over_hours=form.part_day_over_hours.data or Decimal(6),
+                full_day_over_hours=form.full_day_over_hours.data or Decimal(10),
                 note=form.note.data or "",
             )
         except services.FeeError as error:

@@ -457,3 +457,60 @@ def test_only_finance_can_reveal_or_export(
     details_id = services.payee_details(payroll_payee).id
     assert client.get(f"/fees/payees/{details_id}/identifiers").status_code == 403
     assert client.post("/fees/batches/1/payroll.csv").status_code == 403
+
+
+def test_claim_lists_do_not_query_per_row(
+    db: Any,
+    schedules: Any,
+    activity: Any,
+    participate: Any,
+    payroll_payee: Any,
+    create_user: Any,
+    login_as: Any,
+    count_queries: Any,
+) -> None:
+    def queries_for(months: int) -> int:
+        for month in range(1, months + 1):
+            participate(
+                activity(title=f"Neuvosto {month}"), payroll_payee, date(2026, month, 5), "2"
+            )
+        services.generate_claims(actor=None)
+        for claim in db.session.scalars(services.claims_query(payee=payroll_payee)):
+            if claim.state == ClaimState.DRAFT:
+                services.submit_claim(actor=payroll_payee, claim=claim)
+        counts = []
+        for client, url in ((own, "/fees/"), (coordinator, "/fees/check")):
+            with count_queries() as counter:
+                assert client.get(url).status_code == 200
+            counts.append(counter.count)
+        return max(counts)
+
+    own = login_as("expert", user=payroll_payee)
+    coordinator = login_as("coordinator")
+    few = queries_for(2)
+    many = queries_for(8)
+    assert many == few
+
+
+def test_payee_sees_payment_and_invoice_reference(
+    db: Any,
+    schedules: Any,
+    activity: Any,
+    participate: Any,
+    invoice_payee: Any,
+    create_user: Any,
+    login_as: Any,
+) -> None:
+    coordinator, finance = create_user("coordinator"), create_user("finance_approver")
+    participate(activity(), invoice_payee, date(2026, 2, 3), "2")
+    services.generate_claims(actor=None)
+    claim = _claim_of(db, invoice_payee)
+    services.submit_claim(actor=invoice_payee, claim=claim)
+    services.check_claim(actor=coordinator, claim_id=claim.id)
+    services.approve_claim(actor=finance, claim_id=claim.id)
+    services.create_payment_batch(actor=finance, month=date(2026, 2, 1), cost_centre="0000")
+    invoice = db.session.scalars(select(FeeInvoice)).one()
+    own = login_as("expert", user=invoice_payee)
+    page = own.get(f"/fees/claims/{claim.id}").get_data(as_text=True)
+    assert invoice.reference in page
+    assert "Maksussa" in own.get("/fees/").get_data(as_text=True)
