@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.core.views import bp as core_bp
     from portal.councils.views import bp as councils_bp
     from portal.experts.views import bp as experts_bp
+    from portal.fees.views import bp as fees_bp
     from portal.impact.views import bp as impact_bp
     from portal.public.views import bp as public_bp
 
@@ -108,3 +109,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(impact_bp)
     app.register_blueprint(councils_bp)
     app.register_blueprint(experts_bp)
+    app.register_blueprint(fees_bp)

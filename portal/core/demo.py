@@ -16,6 +16,11 @@ DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (
     seed_councils,
     seed_experts,
 )
+from portal.fees.demo import seed_fees
+from portal.impact.demo import seed_impact
+
+# Each seeder returns lines to print; later seeders may use what earlier ones created.
+DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (seed_accounts, seed_impact, seed_fees)
 
 
 def seed_demo() -> list[str]:

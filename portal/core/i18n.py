@@ -49,6 +49,7 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
     ),
     "councils": ("portal/councils", "templates/councils"),
     "experts": ("portal/experts", "templates/experts"),
+    "fees": ("portal/fees", "templates/fees"),
 }
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"

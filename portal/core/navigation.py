@@ -13,6 +13,7 @@ from portal.core.i18n import LOCALE_NAMES, LOCALES, current_locale
 from portal.core.permissions import PUBLIC, user_has_permission
 from portal.councils.navigation import COUNCILS_NAVIGATION
 from portal.experts.navigation import EXPERTS_NAVIGATION
+from portal.fees.navigation import FEES_NAVIGATION
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ MAIN_NAVIGATION: tuple[NavItem, ...] = (
     NavItem("impact.list_outputs", _l("Responses"), "impact.view"),
     *(NavItem(*entry) for entry in COUNCILS_NAVIGATION),
     *(NavItem(*entry) for entry in EXPERTS_NAVIGATION),
+    *(NavItem(*entry) for entry in FEES_NAVIGATION),
     NavItem("core.list_audit_entries", _l("Audit log"), "audit.view"),
     NavItem("accounts.list_users", _l("Users"), "admin.manage_users"),
     NavItem("accounts.list_units", _l("Units"), "admin.manage_units"),
