@@ -47,6 +47,7 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
         "templates/errors",
         "templates/emails",
     ),
+    "initiatives": ("portal/initiatives", "templates/initiatives"),
 }
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from portal.core.i18n import LOCALE_NAMES, LOCALES, current_locale
 from portal.core.permissions import PUBLIC, user_has_permission
+from portal.initiatives import labels as initiative_labels
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,9 @@ class NavItem:
 # Public entries first, then working tools; domains add their entries here.
 MAIN_NAVIGATION: tuple[NavItem, ...] = (
     NavItem("public.home", _l("Take part")),
+    NavItem("initiatives.list_initiatives", initiative_labels.NAV_INITIATIVES),
     NavItem("impact.list_outputs", _l("Responses"), "impact.view"),
+    NavItem("initiatives.manage", initiative_labels.NAV_HANDLING, "initiatives.decide"),
     NavItem("core.list_audit_entries", _l("Audit log"), "audit.view"),
     NavItem("accounts.list_users", _l("Users"), "admin.manage_users"),
     NavItem("accounts.list_units", _l("Units"), "admin.manage_units"),
