@@ -457,6 +457,12 @@ def send_for_check(*, actor: User, initiative: Initiative) -> Initiative:
         raise InitiativeError("wrong_state")
     initiative.sent_for_check_at = utcnow()
     _move(actor, initiative, S.CHECKING, "sent_for_check")
+    _notify_coordinators(
+        initiative,
+        subject=_l("An initiative is waiting for a check"),
+        message=_l("The initiative “%(title)s” is waiting for a check.", title=initiative.title),
+        endpoint="initiatives.check_initiative",
+    )
     db.session.commit()
     return initiative
 
@@ -478,18 +484,56 @@ def withdraw_initiative(*, actor: User, initiative: Initiative) -> Initiative:
 # --- checking -------------------------------------------------------------------------
 
 
+def _coordinators() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                UserRole.role == str(Role.COORDINATOR),
+                User.is_active.is_(True),
+                User.email.is_not(None),
+            )
+            .order_by(User.id)
+        ).unique()
+    )
+
+
+def _notify_coordinators(
+    initiative: Initiative, *, subject: Any, message: Any, endpoint: str
+) -> None:
+    url = _external(endpoint, initiative_id=initiative.id)
+    for person in _coordinators():
+        queue_mail(
+            to=person.email,
+            subject=subject,
+            template="initiatives/emails/notice",
+            locale=person.locale,
+            message=message,
+            url=url,
+        )
+
+
 def _initiator_addresses(initiative: Initiative) -> list[User]:
     return [i.user for i in initiative.initiators if i.user is not None and i.user.email]
 
 
 def return_initiative(*, actor: User, initiative: Initiative, reason: str) -> Initiative:
-    """A coordinator returns an initiative in check to its initiators, with the reason."""
-    if initiative.state != S.CHECKING:
+    """A coordinator returns an initiative to its initiators, with the reason.
+
+    An initiative in check is returned for changes; a published one that breaks the rules
+    (someone else's personal data, illegal content) is taken off publication the same way.
+    Its confirmed supports are kept and count again if it is corrected and republished.
+    """
+    if initiative.state not in {S.CHECKING, S.COLLECTING}:
         raise InitiativeError("wrong_state")
     if not reason.strip():
         raise InitiativeError("reason_required")
+    was_public = initiative.state == S.COLLECTING
     initiative.return_reason = reason.strip()
-    _move(actor, initiative, S.RETURNED, "returned")
+    _move(actor, initiative, S.RETURNED, "unpublished" if was_public else "returned")
+    if initiative.activity_id:
+        _register_in_chain(initiative)
     for person in _initiator_addresses(initiative):
         queue_mail(
             to=person.email,
@@ -507,6 +551,7 @@ def return_initiative(*, actor: User, initiative: Initiative, reason: str) -> In
 
 def _register_in_chain(initiative: Initiative) -> None:
     status = {
+        S.RETURNED: ActivityStatus.PLANNED,
         S.COLLECTING: ActivityStatus.OPEN,
         S.SUBMITTED: ActivityStatus.OPEN,
         S.IN_PROCESSING: ActivityStatus.OPEN,
@@ -735,6 +780,21 @@ def withdraw_support(*, secret: str) -> Initiative:
     return initiative
 
 
+def purge_unconfirmed_supports(*, now: datetime | None = None) -> int:
+    """Delete supports whose confirmation link has expired: their data has no purpose left."""
+    cutoff = (now or utcnow()) - timedelta(hours=SUPPORT_LINK_HOURS)
+    stale = list(
+        db.session.scalars(
+            select(Support.id).where(Support.confirmed_at.is_(None), Support.created_at < cutoff)
+        )
+    )
+    _delete_support_tokens(stale)
+    if stale:
+        db.session.execute(delete(Support).where(Support.id.in_(stale)))
+    db.session.commit()
+    return len(stale)
+
+
 def _delete_support_tokens(support_ids: list[int]) -> None:
     if support_ids:
         db.session.execute(
@@ -758,6 +818,31 @@ def _submit(actor: User | None, initiative: Initiative, today: date, action: str
         initiative.due_on = rules.due_date(today, rule.handling_months)
     _move(actor, initiative, S.SUBMITTED, action)
     _register_in_chain(initiative)
+    _notify_coordinators(
+        initiative,
+        subject=_l("An initiative is submitted"),
+        message=_l(
+            "The initiative “%(title)s” is submitted with %(count)s supports.",
+            title=initiative.title,
+            count=count,
+        ),
+        endpoint="initiatives.process_initiative",
+    )
+    if actor is None:  # the collection time ran out: tell the initiators
+        for person in _initiator_addresses(initiative):
+            queue_mail(
+                to=person.email,
+                subject=_l("Your initiative is submitted"),
+                template="initiatives/emails/notice",
+                locale=person.locale,
+                message=_l(
+                    "The collection time of your initiative “%(title)s” ended and it is "
+                    "submitted to the county with %(count)s supports.",
+                    title=initiative.title,
+                    count=count,
+                ),
+                url=_external("initiatives.show_initiative", initiative_id=initiative.id),
+            )
     # Unconfirmed supports can no longer count: their personal data has no purpose left.
     pending = list(
         db.session.scalars(
@@ -950,17 +1035,7 @@ def send_reminders(*, today: date | None = None) -> int:
     on the same day (or every hour) sends nothing new.
     """
     today = today or date.today()
-    coordinators = list(
-        db.session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                UserRole.role == str(Role.COORDINATOR),
-                User.is_active.is_(True),
-                User.email.is_not(None),
-            )
-        ).unique()
-    )
+    coordinators = _coordinators()
     sent = 0
     candidates = db.session.scalars(
         select(Initiative).where(

@@ -699,7 +699,8 @@ def edit_settings() -> Any:
 def end_collections_command() -> None:
     """Submit initiatives whose collection time has ended (run daily)."""
     ended = services.end_expired_collections()
-    click.echo(f"{len(ended)} initiative(s) submitted.")
+    purged = services.purge_unconfirmed_supports()
+    click.echo(f"{len(ended)} initiative(s) submitted; {purged} unconfirmed support(s) purged.")
 
 
 @bp.cli.command("remind")

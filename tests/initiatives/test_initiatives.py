@@ -546,3 +546,60 @@ def test_list_shows_counts_without_n_plus_one(
         page = client.get("/initiatives/").get_data(as_text=True)
     assert "Aloite numero 7" in page
     assert many.count == few.count
+
+
+def test_coordinator_takes_a_published_initiative_off_publication(
+    make_initiative: Any, login_as: Any, client: Any, mailbox: Any, db: Any
+) -> None:
+    initiative = make_initiative("collecting")
+    coordinator = login_as("coordinator")
+    url = f"/initiatives/{initiative.id}/check"
+    page = coordinator.get(url).get_data(as_text=True)
+    assert "Poista julkaisusta ja palauta" in page
+    coordinator.post(
+        f"/initiatives/{initiative.id}/return",
+        data={"csrf_token": csrf_token(coordinator, url), "reason": "Sisältää henkilötietoja."},
+    )
+    db.session.refresh(initiative)
+    assert initiative.state == "returned"
+    assert client.get(f"/initiatives/{initiative.id}").status_code == 404
+    assert db.session.get(Activity, initiative.activity_id).status == "planned"
+    audit = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "initiatives.unpublished")
+    ).one()
+    assert audit.changes["state"] == {"before": "collecting", "after": "returned"}
+    assert "Sisältää henkilötietoja." not in str(audit.changes)
+
+
+def test_coordinators_hear_of_new_and_submitted_initiatives(
+    make_initiative: Any, create_user: Any, mailbox: Any, db: Any, runner: Any
+) -> None:
+    coordinator = create_user("coordinator", email="koordinaattori@example.fi", locale="sv")
+    initiative = make_initiative("collecting")
+    waiting = mailbox.wait_for(coordinator.email)[0]
+    assert "väntar på granskning" in body_text(waiting)
+    initiative.collection_ends_on = date.today() - timedelta(days=1)
+    db.session.commit()
+    runner.invoke(args=["initiatives", "end-collections"])
+    submitted = mailbox.wait_for(coordinator.email, 2)[-1]
+    assert "har lämnats in med 0 stöd" in body_text(submitted)
+    told = mailbox.wait_for(initiative.author.email, 2)[-1]
+    assert "keräysaika päättyi" in body_text(told)
+
+
+def test_expired_unconfirmed_supports_are_purged(
+    make_initiative: Any, mailbox: Any, db: Any
+) -> None:
+    initiative = make_initiative("collecting")
+    services.request_support(
+        initiative=initiative,
+        name="Unohtaja",
+        email="unohtaja@example.fi",
+        municipality=None,
+        notify_decision=False,
+        locale="fi",
+    )
+    assert services.purge_unconfirmed_supports() == 0
+    later = services.utcnow() + timedelta(hours=services.SUPPORT_LINK_HOURS + 1)
+    assert services.purge_unconfirmed_supports(now=later) == 1
+    assert db.session.scalar(select(func.count(Support.id))) == 0
