@@ -90,7 +90,12 @@ def normalise_email(email: str) -> str:
 
 
 def email_index(email: str) -> str:
-    """The keyed hash that makes one address count once per initiative."""
+    """The keyed hash that makes one address count once per initiative.
+
+    Keyed with the application secret, so the stored hashes cannot be matched against a
+    list of addresses. Changing ``PORTAL_SECRET_KEY`` while initiatives collect support
+    would let an address count again; rotate it between collection periods.
+    """
     return blind_index("initiative-support:" + normalise_email(email), _settings().secret_key)
 
 
@@ -803,6 +808,52 @@ def _delete_support_tokens(support_ids: list[int]) -> None:
                 OneTimeToken.subject.in_([str(i) for i in support_ids]),
             )
         )
+
+
+def support_breakdown(initiative: Initiative, *, locale: str = "fi") -> list[tuple[str, int]]:
+    """Confirmed supports by municipality (``""`` = other or outside the county)."""
+    rows = db.session.execute(
+        select(Municipality.name_fi, Municipality.name_sv, func.count(Support.id))
+        .select_from(Support)
+        .outerjoin(Municipality, Municipality.id == Support.municipality_id)
+        .where(Support.initiative_id == initiative.id, Support.confirmed_at.is_not(None))
+        .group_by(Municipality.name_fi, Municipality.name_sv)
+        .order_by(func.count(Support.id).desc(), Municipality.name_fi)
+    )
+    return [
+        ((name_sv if locale == "sv" else name_fi) or "", int(count))
+        for name_fi, name_sv, count in rows
+    ]
+
+
+def export_supporters(*, actor: User, initiative: Initiative, other_label: str) -> str:
+    """The confirmed supporters (name, municipality, time) as CSV for the handlers; audited.
+
+    Addresses are left out: the people handling the initiative need to see who supports it,
+    not how to reach them.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(["name", "municipality", "confirmed_at", "verification_method"])
+    supports = db.session.scalars(
+        select(Support)
+        .where(Support.initiative_id == initiative.id, Support.confirmed_at.is_not(None))
+        .order_by(Support.confirmed_at, Support.id)
+    )
+    count = 0
+    for support in supports:
+        count += 1
+        writer.writerow(
+            [
+                _csv_safe(support.name),
+                support.municipality.name_fi if support.municipality else other_label,
+                support.confirmed_at.isoformat() if support.confirmed_at else "",
+                support.verification_method,
+            ]
+        )
+    _audit(actor, initiative, "supporters_exported", rows=count)
+    db.session.commit()
+    return buffer.getvalue()
 
 
 # --- submission, handling, decision ---------------------------------------------------

@@ -108,7 +108,10 @@ def _can_manage() -> bool:
 
 
 def _visible_or_404(initiative: Initiative) -> None:
-    if initiative.is_public or services.is_initiator(current_user, initiative) or _can_manage():
+    # A draft is the initiators' own work in progress: coordinators see it once it is sent.
+    if initiative.is_public or services.is_initiator(current_user, initiative):
+        return
+    if _can_manage() and initiative.state != S.DRAFT:
         return
     abort(404)
 
@@ -482,6 +485,8 @@ def manage() -> Any:
 @permission_required("initiatives.check")
 def check_initiative(initiative_id: int) -> Any:
     initiative = db.get_or_404(Initiative, initiative_id)
+    if initiative.state == S.DRAFT:
+        abort(404)
     return _render_check(initiative, ReturnForm())
 
 
@@ -556,6 +561,7 @@ def _render_process(
         "initiatives/process.html",
         initiative=initiative,
         progress=services.progress_of(initiative),
+        breakdown=services.support_breakdown(initiative, locale=current_locale()),
         assign_form=assign_form,
         decision_form=decision_form,
         action_form=ActionForm(),
@@ -567,7 +573,30 @@ def _render_process(
 @bp.get("/<int:initiative_id>/process")
 @permission_required("initiatives.decide")
 def process_initiative(initiative_id: int) -> Any:
-    return _render_process(db.get_or_404(Initiative, initiative_id))
+    initiative = db.get_or_404(Initiative, initiative_id)
+    if initiative.state in {S.DRAFT, S.CHECKING, S.RETURNED}:
+        abort(404)
+    return _render_process(initiative)
+
+
+@bp.get("/<int:initiative_id>/supporters.csv")
+@permission_required("initiatives.decide")
+def export_supporters(initiative_id: int) -> Any:
+    initiative = db.get_or_404(Initiative, initiative_id)
+    if initiative.state in {S.DRAFT, S.CHECKING, S.RETURNED}:
+        abort(404)
+    body = services.export_supporters(
+        actor=current_user,
+        initiative=initiative,
+        other_label=_("Other or outside the county"),
+    )
+    return Response(
+        "\ufeff" + body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f"attachment; filename=initiative-{initiative.id}-supporters.csv"
+        },
+    )
 
 
 @bp.post("/<int:initiative_id>/assign")

@@ -340,12 +340,17 @@ def test_initiators_only_edit_their_own_drafts(
         services.update_initiative(
             actor=stranger.user, initiative=initiative, title="Kaapattu", proposal="x"
         )
-    # coordinators see drafts they may have to check; the author can edit until sent
-    assert login_as("coordinator").get(f"/initiatives/{initiative.id}").status_code == 200
+    # coordinators see an initiative once it is sent; the author can edit until then
+    coordinator = login_as("coordinator")
+    assert coordinator.get(f"/initiatives/{initiative.id}").status_code == 404
+    assert coordinator.get(f"/initiatives/{initiative.id}/check").status_code == 404
     owner = login_as(user=initiative.author)
     assert owner.get(f"/initiatives/{initiative.id}/edit").status_code == 200
     services.send_for_check(actor=initiative.author, initiative=initiative)
     assert owner.get(f"/initiatives/{initiative.id}/edit").status_code == 403
+    assert coordinator.get(f"/initiatives/{initiative.id}").status_code == 200
+    assert coordinator.get(f"/initiatives/{initiative.id}/check").status_code == 200
+    assert coordinator.get(f"/initiatives/{initiative.id}/process").status_code == 404
 
 
 def test_co_initiator_joins_by_invitation(
@@ -603,3 +608,30 @@ def test_expired_unconfirmed_supports_are_purged(
     later = services.utcnow() + timedelta(hours=services.SUPPORT_LINK_HOURS + 1)
     assert services.purge_unconfirmed_supports(now=later) == 1
     assert db.session.scalar(select(func.count(Support.id))) == 0
+
+
+def test_handlers_see_supporters_by_municipality_and_export_is_audited(
+    make_initiative: Any, client: Any, login_as: Any, mailbox: Any, db: Any
+) -> None:
+    initiative = make_initiative("collecting")
+    nokia = db.session.scalars(select(Municipality).where(Municipality.slug == "nokia")).one()
+    _support(client, initiative, "n1@example.fi", municipality=nokia.id, name="Nokialainen")
+    _confirm(client, mailbox, "n1@example.fi")
+    _support(client, initiative, "muu@example.fi")
+    _confirm(client, mailbox, "muu@example.fi")
+    services.submit_initiative(actor=initiative.author, initiative=initiative)
+    decider = login_as("decision_maker")
+    page = decider.get(f"/initiatives/{initiative.id}/process").get_data(as_text=True)
+    assert "Nokia" in page
+    assert "Muu tai alueen ulkopuolella" in page
+    export = decider.get(f"/initiatives/{initiative.id}/supporters.csv")
+    body = export.get_data(as_text=True)
+    assert export.mimetype == "text/csv"
+    assert "Nokialainen;Nokia" in body
+    assert "@example.fi" not in body
+    assert db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "initiatives.supporters_exported")
+    ).one().changes == {"rows": 2}
+    assert (
+        login_as("resident").get(f"/initiatives/{initiative.id}/supporters.csv").status_code == 403
+    )
