@@ -635,3 +635,48 @@ def test_handlers_see_supporters_by_municipality_and_export_is_audited(
     assert (
         login_as("resident").get(f"/initiatives/{initiative.id}/supporters.csv").status_code == 403
     )
+
+
+def test_demo_initiatives_are_seeded_once(runner: Any, db: Any) -> None:
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "Demo initiatives: 3" in first.output
+    states = sorted(db.session.scalars(select(Initiative.state)))
+    assert states == ["checking", "collecting", "in_processing"]
+    again = runner.invoke(args=["seed-demo"])
+    assert "Demo initiatives" not in again.output
+    assert db.session.scalar(select(func.count(Initiative.id))) == 3
+
+
+def test_supports_cannot_be_withdrawn_after_submission(
+    make_initiative: Any, client: Any, mailbox: Any, db: Any
+) -> None:
+    initiative = make_initiative("collecting")
+    _support(client, initiative, "pysyva@example.fi")
+    _confirm(client, mailbox, "pysyva@example.fi")
+    withdraw_path = link_in(body_text(mailbox.wait_for("pysyva@example.fi", 2)[-1]), "/withdraw")
+    services.submit_initiative(actor=initiative.author, initiative=initiative)
+    refused = client.post(withdraw_path, data={"csrf_token": csrf_token(client, withdraw_path)})
+    assert refused.status_code == 302
+    assert services.support_count(initiative) == 1
+    assert initiative.support_count_at_submission == 1
+
+
+def test_settings_validation_keeps_input(login_as: Any) -> None:
+    coordinator = login_as("coordinator")
+    url = "/initiatives/settings"
+    page = coordinator.get(url).get_data(as_text=True)
+    assert "väestö" in page  # no figure set: the county population is the base
+    response = coordinator.post(
+        url,
+        data={
+            "csrf_token": csrf_token(coordinator, url),
+            "year": "2027",
+            "support_percent": "0",
+            "eligible_voters": "",
+            "handling_months": "40",
+            "collection_months": "6",
+        },
+    )
+    assert response.status_code == 400
+    assert 'value="40"' in response.get_data(as_text=True)
