@@ -23,6 +23,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    ValidationError,
 )
 
 from portal.core.forms import Form, no_markup, strip_filter
@@ -110,6 +111,10 @@ class SupportForm(Form):
     )
     email = _email_field(_l("Email address"))
     notify_decision = BooleanField(_l("Email me the decision on this initiative"))
+
+    def validate_municipality(self, field: SelectField) -> None:
+        if field.data == 0:  # the "Choose…" placeholder
+            raise ValidationError(_l("Choose your municipality."))
 
 
 class ReturnForm(Form):

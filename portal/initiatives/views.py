@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import click
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -27,6 +26,7 @@ from portal.core.permissions import (
 )
 from portal.extensions import db, limiter
 from portal.initiatives import services
+from portal.initiatives.cli import register_commands
 from portal.initiatives.forms import (
     AbuseReportForm,
     AssignForm,
@@ -204,26 +204,22 @@ def support_initiative(initiative_id: int) -> Any:
         flash(_error_message("not_collecting"), "error")
         return redirect(url_for("initiatives.show_initiative", initiative_id=initiative.id))
     if form.validate_on_submit():
-        if form.municipality.data == 0:
-            form.municipality.errors = [*form.municipality.errors, _("Choose your municipality.")]
-        else:
-            municipality = (
-                db.session.get(Municipality, form.municipality.data)
-                if form.municipality.data > 0
-                else None
-            )
-            services.request_support(
-                initiative=initiative,
-                name=form.name.data,
-                email=form.email.data,
-                municipality=municipality,
-                notify_decision=form.notify_decision.data,
-                locale=current_locale(),
-            )
-            return render_template(
-                "initiatives/support_sent.html", initiative=initiative, email=form.email.data
-            )
-        return render_template("initiatives/support.html", initiative=initiative, form=form), 400
+        municipality = (
+            db.session.get(Municipality, form.municipality.data)
+            if form.municipality.data > 0
+            else None  # other or outside the county
+        )
+        services.request_support(
+            initiative=initiative,
+            name=form.name.data,
+            email=form.email.data,
+            municipality=municipality,
+            notify_decision=form.notify_decision.data,
+            locale=current_locale(),
+        )
+        return render_template(
+            "initiatives/support_sent.html", initiative=initiative, email=form.email.data
+        )
     status = 400 if request.method == "POST" else 200
     return render_template("initiatives/support.html", initiative=initiative, form=form), status
 
@@ -721,19 +717,5 @@ def edit_settings() -> Any:
     ), status
 
 
-# --- command line ---------------------------------------------------------------------
-
-
-@bp.cli.command("end-collections")
-def end_collections_command() -> None:
-    """Submit initiatives whose collection time has ended (run daily)."""
-    ended = services.end_expired_collections()
-    purged = services.purge_unconfirmed_supports()
-    click.echo(f"{len(ended)} initiative(s) submitted; {purged} unconfirmed support(s) purged.")
-
-
-@bp.cli.command("remind")
-def remind_command() -> None:
-    """Email due-date reminders to coordinators; safe to run many times a day."""
-    sent = services.send_reminders()
-    click.echo(f"{sent} reminder(s) sent.")
+# The daily commands (``flask --app wsgi initiatives ...``) hang off this blueprint.
+register_commands(bp)
