@@ -116,7 +116,7 @@ def test_initiative_life_by_keyboard(
     page.goto(live_server + confirm)
     page.get_by_text("Kannatuksesi on vahvistettu ja laskettu").wait_for()
     assert page.locator("progress").get_attribute("value") == "1"
-    assert page.get_by_text("1 kannatusta, tarvitaan 1").is_visible()
+    assert page.get_by_text("Kannatuksia: 1. Tarvitaan: 1.").is_visible()
     _assert_accessible(page, problems)
 
     # the initiator ends the collection and submits it

@@ -186,7 +186,7 @@ def test_support_confirm_twice_and_withdraw(
 
     page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
     assert "<progress" in page
-    assert "1 kannatusta, tarvitaan 2" in page
+    assert "Kannatuksia: 1. Tarvitaan: 2." in page
     assert "sähköpostilla" in page
 
     withdraw_path = link_in(body_text(messages[1]), "/withdraw")
