@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.experts.views import bp as experts_bp
     from portal.fees.views import bp as fees_bp
     from portal.impact.views import bp as impact_bp
+    from portal.initiatives.views import bp as initiatives_bp
     from portal.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
@@ -110,3 +111,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(councils_bp)
     app.register_blueprint(experts_bp)
     app.register_blueprint(fees_bp)
+    app.register_blueprint(initiatives_bp)

@@ -8,6 +8,7 @@ from portal.accounts.demo import seed_accounts
 from portal.councils.demo import seed_councils
 from portal.experts.demo import seed_experts
 from portal.impact.demo import seed_impact
+from portal.initiatives.demo import seed_initiatives
 
 # Each seeder returns lines to print; later seeders may use what earlier ones created.
 DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (
@@ -21,6 +22,8 @@ from portal.impact.demo import seed_impact
 
 # Each seeder returns lines to print; later seeders may use what earlier ones created.
 DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (seed_accounts, seed_impact, seed_fees)
+    seed_initiatives,
+)
 
 
 def seed_demo() -> list[str]:

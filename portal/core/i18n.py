@@ -50,6 +50,7 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
     "councils": ("portal/councils", "templates/councils"),
     "experts": ("portal/experts", "templates/experts"),
     "fees": ("portal/fees", "templates/fees"),
+    "initiatives": ("portal/initiatives", "templates/initiatives"),
 }
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"

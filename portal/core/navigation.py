@@ -14,6 +14,7 @@ from portal.core.permissions import PUBLIC, user_has_permission
 from portal.councils.navigation import COUNCILS_NAVIGATION
 from portal.experts.navigation import EXPERTS_NAVIGATION
 from portal.fees.navigation import FEES_NAVIGATION
+from portal.initiatives import labels as initiative_labels
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,12 @@ class NavItem:
 # Public entries first, then working tools; domains add their entries here.
 MAIN_NAVIGATION: tuple[NavItem, ...] = (
     NavItem("public.home", _l("Take part")),
+    NavItem("initiatives.list_initiatives", initiative_labels.NAV_INITIATIVES),
     NavItem("impact.list_outputs", _l("Responses"), "impact.view"),
     *(NavItem(*entry) for entry in COUNCILS_NAVIGATION),
     *(NavItem(*entry) for entry in EXPERTS_NAVIGATION),
     *(NavItem(*entry) for entry in FEES_NAVIGATION),
+    NavItem("initiatives.manage", initiative_labels.NAV_HANDLING, "initiatives.decide"),
     NavItem("core.list_audit_entries", _l("Audit log"), "audit.view"),
     NavItem("accounts.list_users", _l("Users"), "admin.manage_users"),
     NavItem("accounts.list_units", _l("Units"), "admin.manage_units"),

@@ -59,6 +59,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # initiatives
     "initiatives.check": frozenset({R.COORDINATOR}),
     "initiatives.decide": frozenset({R.COORDINATOR, R.DECISION_MAKER}),
+    "initiatives.configure": frozenset({R.COORDINATOR, R.ADMIN}),
     # deliberation
     "deliberation.manage": frozenset({R.COORDINATOR}),
     "deliberation.moderate": frozenset({R.COORDINATOR}),

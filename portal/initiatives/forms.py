@@ -1,0 +1,227 @@
+"""Forms for making, supporting, checking, handling and reporting initiatives."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from portal.core.forms import Form, no_markup, strip_filter
+
+
+def _email_field(label: object) -> EmailField:
+    return EmailField(
+        label,
+        filters=[strip_filter],
+        validators=[
+            DataRequired(message=_l("Enter your email address.")),
+            Length(max=254, message=_l("An email address has at most 254 characters.")),
+            Email(
+                message=_l("Enter an email address in the form name@example.fi."),
+                check_deliverability=False,
+            ),
+        ],
+    )
+
+
+class InitiativeForm(Form):
+    title = StringField(
+        _l("Title"),
+        filters=[strip_filter],
+        description=_l("A short title that says what you propose."),
+        validators=[
+            DataRequired(message=_l("Enter a title.")),
+            Length(min=5, max=200, message=_l("A title has 5 to 200 characters.")),
+            no_markup,
+        ],
+    )
+    proposal = TextAreaField(
+        _l("Proposal"),
+        filters=[strip_filter],
+        description=_l("What should the wellbeing services county do?"),
+        validators=[
+            DataRequired(message=_l("Write your proposal.")),
+            Length(max=5000, message=_l("The proposal has at most 5,000 characters.")),
+        ],
+    )
+    justification = TextAreaField(
+        _l("Justification"),
+        filters=[strip_filter],
+        description=_l("Why is this needed? Do not write other people's personal details."),
+        validators=[
+            Optional(),
+            Length(max=10000, message=_l("The justification has at most 10,000 characters.")),
+        ],
+    )
+    service_area = SelectField(_l("Service area"), coerce=int, default=0)
+    public_name = StringField(
+        _l("Name shown publicly (optional)"),
+        filters=[strip_filter],
+        description=_l(
+            "Leave empty to be shown as \u201ca resident\u201d. "
+            "Coordinators see your account details."
+        ),
+        validators=[Optional(), Length(max=200, message=_l("At most 200 characters.")), no_markup],
+    )
+    contact_phone = StringField(
+        _l("Phone number (optional, not public)"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=40, message=_l("At most 40 characters.")), no_markup],
+    )
+
+
+class InviteForm(Form):
+    email = _email_field(_l("Co-initiator's email address"))
+
+
+class SupportForm(Form):
+    name = StringField(
+        _l("Name"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(message=_l("Enter your name.")),
+            Length(max=200, message=_l("A name has at most 200 characters.")),
+            no_markup,
+        ],
+    )
+    municipality = SelectField(
+        _l("Municipality of residence"),
+        coerce=int,
+        validators=[InputRequired(message=_l("Choose your municipality."))],
+    )
+    email = _email_field(_l("Email address"))
+    notify_decision = BooleanField(_l("Email me the decision on this initiative"))
+
+    def validate_municipality(self, field: SelectField) -> None:
+        if field.data == 0:  # the "Choose…" placeholder
+            raise ValidationError(_l("Choose your municipality."))
+
+
+class ReturnForm(Form):
+    reason = TextAreaField(
+        _l("Reason for returning"),
+        filters=[strip_filter],
+        description=_l("Tell the initiators what to change. They see this text."),
+        validators=[
+            DataRequired(message=_l("Write the reason.")),
+            Length(max=5000, message=_l("At most 5,000 characters.")),
+        ],
+    )
+
+
+class AssignForm(Form):
+    assigned_to = StringField(
+        _l("Office-holder or body"),
+        filters=[strip_filter],
+        description=_l(
+            "For example \u201cRegional board\u201d or \u201cDirector of social services\u201d."
+        ),
+        validators=[
+            DataRequired(message=_l("Name the office-holder or body.")),
+            Length(max=200, message=_l("At most 200 characters.")),
+            no_markup,
+        ],
+    )
+    assigned_user = SelectField(_l("Person in the portal (optional)"), coerce=int, default=0)
+
+
+class DecisionForm(Form):
+    decision = RadioField(
+        _l("Decision"), validators=[InputRequired(message=_l("Choose the decision."))]
+    )
+    reason = TextAreaField(
+        _l("Reasons"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(message=_l("Write the reasons for the decision.")),
+            Length(max=10000, message=_l("At most 10,000 characters.")),
+        ],
+    )
+    measures = TextAreaField(
+        _l("Measures taken"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=10000, message=_l("At most 10,000 characters."))],
+    )
+    minutes_link = URLField(
+        _l("Link to the minutes"),
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(max=500, message=_l("At most 500 characters.")),
+            URL(message=_l("Enter a web address starting with https://.")),
+        ],
+    )
+    decided_on = DateField(
+        _l("Date of decision"), validators=[InputRequired(message=_l("Enter the date."))]
+    )
+
+
+class AbuseReportForm(Form):
+    reason = RadioField(
+        _l("What is wrong?"), validators=[InputRequired(message=_l("Choose a reason."))]
+    )
+    message = TextAreaField(
+        _l("Details (optional)"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=2000, message=_l("At most 2,000 characters."))],
+    )
+
+
+class SettingsForm(Form):
+    year = IntegerField(
+        _l("Year"),
+        validators=[
+            InputRequired(message=_l("Enter the year.")),
+            NumberRange(min=2023, max=2100, message=_l("Enter a year between 2023 and 2100.")),
+        ],
+    )
+    support_percent = DecimalField(
+        _l("Support share (%)"),
+        places=2,
+        default=2,
+        validators=[
+            InputRequired(message=_l("Enter the share.")),
+            NumberRange(min=0.01, max=100, message=_l("Enter a share between 0.01 and 100.")),
+        ],
+    )
+    eligible_voters = IntegerField(
+        _l("Residents entitled to vote"),
+        description=_l("Leave empty to use the county's total population."),
+        validators=[Optional(), NumberRange(min=1, message=_l("Enter a positive number."))],
+    )
+    handling_months = IntegerField(
+        _l("Handling period (months)"),
+        default=6,
+        validators=[
+            InputRequired(message=_l("Enter the number of months.")),
+            NumberRange(min=1, max=36, message=_l("Enter 1 to 36 months.")),
+        ],
+    )
+    collection_months = IntegerField(
+        _l("Collection time (months)"),
+        default=6,
+        validators=[
+            InputRequired(message=_l("Enter the number of months.")),
+            NumberRange(min=1, max=36, message=_l("Enter 1 to 36 months.")),
+        ],
+    )
