@@ -47,6 +47,7 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
         "templates/errors",
         "templates/emails",
     ),
+    "pool": ("portal/pool", "templates/pool"),
 }
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
