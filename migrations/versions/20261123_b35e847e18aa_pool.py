@@ -142,7 +142,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("paused_until", sa.Date(), nullable=True),
-        sa.Column("source", sa.String(length=10), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("consent_version", sa.String(length=20), nullable=True),
         sa.Column("consent_at", portal.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("contact_channel", sa.String(length=10), nullable=False),

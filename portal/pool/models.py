@@ -70,7 +70,7 @@ class PoolMember(IdMixin, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     status: Mapped[str] = mapped_column(String(10), default=MemberStatus.PENDING)
     paused_until: Mapped[date | None]
-    source: Mapped[str] = mapped_column(String(10), default="web")  # web | coordinator | import
+    source: Mapped[str] = mapped_column(String(20), default="web")  # web | coordinator | import
     consent_version: Mapped[str | None] = mapped_column(String(20))
     consent_at: Mapped[datetime | None]
     contact_channel: Mapped[str] = mapped_column(String(10), default=ContactChannel.EMAIL)

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +27,7 @@ from portal.accounts.models import User, UserRole
 from portal.accounts.services import create_user, erase_user, normalise_email
 from portal.core.audit import changed_fields, record_audit
 from portal.core.db import utcnow
-from portal.core.mail import queue_mail
+from portal.core.mail import OUTBOX_KEY, queue_mail, render_mail
 from portal.core.models import Municipality
 from portal.core.permissions import Role
 from portal.core.personal_data import register_personal_data
@@ -89,7 +89,30 @@ def setting(name: str) -> int:
 
 
 def _external(endpoint: str, **values: Any) -> str:
-    return current_app.config["PORTAL"].base_url.rstrip("/") + url_for(endpoint, **values)
+    base = current_app.config["PORTAL"].base_url.rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    # Command-line jobs and other domains' services run without a request.
+    return base + current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def _queue_mail(
+    *, to: str | None, subject: Any, template: str, locale: str, **context: Any
+) -> None:
+    """``queue_mail`` that also works in command-line jobs.
+
+    Translating into the member's language needs a request context; outside a request the
+    message is rendered in a throw-away one and put in this session's outbox, so it is
+    still sent only after the commit.
+    """
+    if has_request_context() or not to:
+        queue_mail(to=to, subject=subject, template=template, locale=locale, **context)
+        return
+    with current_app.test_request_context():
+        message = render_mail(to=to, subject=subject, template=template, locale=locale, **context)
+    session = db.session()
+    session.connection()
+    session.info.setdefault(OUTBOX_KEY, []).append(message)
 
 
 def _today() -> date:
@@ -229,7 +252,7 @@ def _join(*, data: MemberData, consent_version: str) -> None:
             user_id=user.id,
             subject=f"member:{member.id}",
         )
-        queue_mail(
+        _queue_mail(
             to=user.email,
             subject=_l("You are already in the resident pool"),
             template="pool/emails/already_member",
@@ -253,7 +276,7 @@ def _join(*, data: MemberData, consent_version: str) -> None:
         user_id=user.id,
         subject=f"member:{member.id}",
     )
-    queue_mail(
+    _queue_mail(
         to=data.email,
         subject=_l("Confirm that you want to join the resident pool"),
         template="pool/emails/confirm",
@@ -330,7 +353,7 @@ def request_magic_link(*, email: str) -> None:
             user_id=user.id,
             subject=f"member:{member.id}",
         )
-        queue_mail(
+        _queue_mail(
             to=user.email,
             subject=_l("Your sign-in link to the resident pool"),
             template="pool/emails/magic_link",
@@ -1153,7 +1176,7 @@ def _send_invitation_mail(
         user_id=user_id,
         subject=f"recipient:{recipient.id}",
     )
-    queue_mail(
+    _queue_mail(
         to=email,
         subject=(
             _l("Reminder: you are invited to %(title)s", title=activity.title)
@@ -1483,7 +1506,7 @@ def run_retention(
             user_id=member.user_id,
             subject=f"member:{member.id}",
         )
-        queue_mail(
+        _queue_mail(
             to=email,
             subject=_l("Do you want to stay in the resident pool?"),
             template="pool/emails/stay",

@@ -490,12 +490,17 @@ def import_members() -> Any:
         if pending is not None:
             return redirect(url_for("pool.review_import", import_id=pending.id))
         return render_template(
-            "pool/import.html", form=form, report=report, messages=error_messages()
+            "pool/import.html", form=form, report=report, messages=_import_messages()
         ), 400
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "pool/import.html", form=form, report=None, messages=error_messages()
+        "pool/import.html", form=form, report=None, messages=_import_messages()
     ), status
+
+
+def _import_messages() -> dict[str, str]:
+    # Plain strings: a lazy string would be marked safe by Jinja and skip escaping.
+    return {code: str(message) for code, message in error_messages().items()}
 
 
 def _own_import(import_id: int) -> PoolImport:

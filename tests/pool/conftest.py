@@ -47,7 +47,9 @@ def make_member(db: Any, tampere: Municipality, areas: list[InterestArea]) -> Ca
             "locale": "fi",
         }
         values.update(overrides)
-        member = _add_member(data=MemberData(**values), consent_version="test", source="coordinator")
+        member = _add_member(
+            data=MemberData(**values), consent_version="test", source="coordinator"
+        )
         db.session.commit()
         return member
 

@@ -22,7 +22,9 @@ def _join(client: Any, tampere: Any, areas: Any, **overrides: Any) -> Any:
     return client.post("/pool/join", data=data)
 
 
-def test_join_confirm_and_edit(client: Any, db: Any, mailbox: Any, tampere: Any, areas: Any) -> None:
+def test_join_confirm_and_edit(
+    client: Any, db: Any, mailbox: Any, tampere: Any, areas: Any
+) -> None:
     response = _join(client, tampere, areas)
     assert response.status_code == 200
     assert "Kiitos liittymisestä" in response.get_data(as_text=True)
@@ -169,7 +171,7 @@ def test_invalid_input_is_rejected_with_translated_messages(
 def test_script_in_free_text_is_escaped_for_coordinators(
     db: Any, login_as: Any, make_member: Any
 ) -> None:
-    member = make_member(how_heard="Lehdestä & \"ystävältä\"", name="Eeva O'Brien")
+    member = make_member(how_heard='Lehdestä & "ystävältä"', name="Eeva O'Brien")
     coordinator = login_as("coordinator")
     html = coordinator.get(f"/pool/members/{member.id}").get_data(as_text=True)
     assert "Lehdestä &amp; &#34;ystävältä&#34;" in html
