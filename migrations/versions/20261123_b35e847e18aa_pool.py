@@ -171,12 +171,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", name=op.f("uq_pool_members_user_id")),
     )
     with op.batch_alter_table("pool_members", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_pool_members_joined_at"), ["joined_at"], unique=False)
+        batch_op.create_index("ix_pool_members_status_user", ["status", "user_id"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_pool_members_last_invited_at"), ["last_invited_at"], unique=False
-        )
-        batch_op.create_index(
-            "ix_pool_members_status_last_active", ["status", "last_active_at"], unique=False
+            batch_op.f("ix_pool_members_last_active_at"), ["last_active_at"], unique=False
         )
 
     op.create_table(
@@ -250,9 +247,8 @@ def downgrade() -> None:
 
     op.drop_table("pool_invitation_recipients")
     with op.batch_alter_table("pool_members", schema=None) as batch_op:
-        batch_op.drop_index("ix_pool_members_status_last_active")
-        batch_op.drop_index(batch_op.f("ix_pool_members_last_invited_at"))
-        batch_op.drop_index(batch_op.f("ix_pool_members_joined_at"))
+        batch_op.drop_index(batch_op.f("ix_pool_members_last_active_at"))
+        batch_op.drop_index("ix_pool_members_status_user")
 
     op.drop_table("pool_members")
     with op.batch_alter_table("pool_invitations", schema=None) as batch_op:

@@ -82,10 +82,10 @@ class PoolMember(IdMixin, Base):
     how_heard: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
     pending_profile: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    joined_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
-    last_active_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_invited_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_active_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    last_invited_at: Mapped[datetime | None]
     retention_asked_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]
 
@@ -94,7 +94,10 @@ class PoolMember(IdMixin, Base):
         secondary=member_interests, lazy="selectin", order_by=InterestArea.position
     )
 
-    __table_args__ = (Index("ix_pool_members_status_last_active", "status", "last_active_at"),)
+    __table_args__ = (
+        # Lets status filters and counts reach users in id order (no random page reads).
+        Index("ix_pool_members_status_user", "status", "user_id"),
+    )
 
 
 class PoolInvitation(IdMixin, Base):

