@@ -61,6 +61,30 @@ def error_messages() -> dict[str, Any]:
     }
 
 
+class _ClearChoiceMixin:
+    """Replace WTForms' terse "Not a valid choice" with the field's own translated message."""
+
+    invalid_message: Any = None
+
+    def pre_validate(self, form: Any) -> None:
+        try:
+            super().pre_validate(form)  # type: ignore[misc]
+        except ValidationError as error:
+            raise ValidationError(str(self.invalid_message or error)) from None
+
+
+class ChoiceSelect(_ClearChoiceMixin, SelectField):
+    def __init__(self, *args: Any, invalid_message: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invalid_message = invalid_message
+
+
+class ChoiceRadio(_ClearChoiceMixin, RadioField):
+    def __init__(self, *args: Any, invalid_message: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invalid_message = invalid_message
+
+
 def _rule(check: Callable[[Any], tuple[Any, str | None]]) -> Callable[[Any, Any], None]:
     def validator(form: Any, field: Any) -> None:
         _value, code = check(field.data)
@@ -124,8 +148,9 @@ class MemberForm(Form):
         validators=[_rule(checks.check_phone)],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
-    contact_channel = RadioField(
+    contact_channel = ChoiceRadio(
         _l("How do you want to be contacted?"),
+        invalid_message=_l("Choose how you want to be contacted."),
         choices=choice_list(CHANNEL_CHOICES),
         default="email",
         validators=[InputRequired(message=_l("Choose how you want to be contacted."))],
@@ -143,20 +168,23 @@ class MemberForm(Form):
         validators=[_birth_year_rule],
         render_kw={"inputmode": "numeric", "autocomplete": "bday-year", "maxlength": 4},
     )
-    gender = RadioField(
+    gender = ChoiceRadio(
         _l("Gender"),
+        invalid_message=_l("Choose one of the options for gender."),
         choices=choice_list(GENDER_CHOICES),
         validators=[InputRequired(message=_l("Choose one of the options for gender."))],
     )
-    municipality = SelectField(
+    municipality = ChoiceSelect(
         _l("Municipality of residence"),
+        invalid_message=_l("Choose a municipality of the county, or other."),
         choices=[],
         validators=[DataRequired(message=_l("Choose a municipality of the county, or other."))],
     )
-    language = RadioField(
+    language = ChoiceRadio(
         _l("Mother tongue or preferred language"),
+        invalid_message=_l("Choose a language."),
         choices=choice_list(LANGUAGE_CHOICES),
-        validators=[InputRequired(message=_l("Choose fi, sv or other as the language."))],
+        validators=[InputRequired(message=_l("Choose a language."))],
     )
     language_other = StringField(
         _l("Which other language?"),

@@ -304,6 +304,15 @@ def _member_from_token(secret: str, purpose: str, *, use: bool = True) -> PoolMe
     return member
 
 
+def link_is_valid(*, secret: str, purpose: str) -> bool:
+    """Whether an emailed link still works, without using it up."""
+    try:
+        _member_from_token(secret, purpose, use=False)
+    except PoolError:
+        return False
+    return True
+
+
 def confirm_membership(*, secret: str) -> User:
     """Follow the emailed link: the membership becomes active and the details are applied."""
     member = _member_from_token(secret, CONFIRM_PURPOSE)

@@ -117,18 +117,28 @@ def join() -> Any:
     ), status
 
 
-@bp.get("/confirm/<token>")
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
 @public
 def confirm(token: str) -> Any:
-    try:
-        user = services.confirm_membership(secret=token)
-    except services.PoolError as error:
-        return render_template("pool/invalid_link.html", message=_error_message(error.code)), 404
-    session.clear()
-    login_user(user)
-    session["locale"] = user.locale
-    flash(_("Welcome to the resident pool! Your membership is confirmed."), "success")
-    return redirect(url_for("pool.my_membership"))
+    # The link shows a button: mail scanners that open links must not confirm or sign in.
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            user = services.confirm_membership(secret=token)
+        except services.PoolError as error:
+            return render_template(
+                "pool/invalid_link.html", message=_error_message(error.code)
+            ), 404
+        session.clear()
+        login_user(user)
+        session["locale"] = user.locale
+        flash(_("Welcome to the resident pool! Your membership is confirmed."), "success")
+        return redirect(url_for("pool.my_membership"))
+    if not services.link_is_valid(secret=token, purpose=services.CONFIRM_PURPOSE):
+        return render_template(
+            "pool/invalid_link.html", message=_error_message("invalid_link")
+        ), 404
+    return render_template("pool/confirm.html", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -240,16 +250,12 @@ def my_membership() -> Any:
             services.update_member(
                 actor=current_user,
                 member=member,
-                data=form.to_data(locale=form_locale(member), email=member.user.email),
+                data=form.to_data(locale=current_locale(), email=member.user.email),
             )
             flash(_("Your details are saved."), "success")
             return redirect(url_for("pool.my_membership"))
         return _render_own(member, form=form, status=400)
     return _render_own(member)
-
-
-def form_locale(member: PoolMember) -> str:
-    return current_locale()
 
 
 @bp.post("/me/pause")
