@@ -83,6 +83,7 @@ class ChoiceRadio(_ClearChoiceMixin, RadioField):
     def __init__(self, *args: Any, invalid_message: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.invalid_message = invalid_message
+        self.type = "RadioField"  # rendered by the shared macro as a fieldset of choices
 
 
 def _rule(check: Callable[[Any], tuple[Any, str | None]]) -> Callable[[Any, Any], None]:
