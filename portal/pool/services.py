@@ -246,18 +246,22 @@ def _join(*, data: MemberData, consent_version: str) -> None:
     else:
         member = db.session.scalars(select(PoolMember).where(PoolMember.user_id == user.id)).first()
     if member is not None and member.status in (MemberStatus.ACTIVE, MemberStatus.PAUSED):
-        secret = issue_token(
-            purpose=MAGIC_LINK_PURPOSE,
-            lifetime=MAGIC_LINK_LIFETIME,
-            user_id=user.id,
-            subject=f"member:{member.id}",
-        )
+        if may_sign_in_by_link(user):
+            secret = issue_token(
+                purpose=MAGIC_LINK_PURPOSE,
+                lifetime=MAGIC_LINK_LIFETIME,
+                user_id=user.id,
+                subject=f"member:{member.id}",
+            )
+            login_url = _external("pool.magic_login", token=secret)
+        else:
+            login_url = _external("accounts.login")
         _queue_mail(
             to=user.email,
             subject=_l("You are already in the resident pool"),
             template="pool/emails/already_member",
             locale=user.locale,
-            login_url=_external("pool.magic_login", token=secret),
+            login_url=login_url,
         )
         return
     if member is None:
@@ -355,6 +359,7 @@ def request_magic_link(*, email: str) -> None:
         and user.is_active
         and member is not None
         and member.status in (MemberStatus.ACTIVE, MemberStatus.PAUSED)
+        and may_sign_in_by_link(user)
     ):
         secret = issue_token(
             purpose=MAGIC_LINK_PURPOSE,
@@ -372,12 +377,17 @@ def request_magic_link(*, email: str) -> None:
     db.session.commit()
 
 
+def may_sign_in_by_link(user: User) -> bool:
+    """Emailed links sign in residents only; staff and others use their password."""
+    return user.role_set <= {Role.RESIDENT}
+
+
 def sign_in_with_magic_link(*, secret: str) -> User:
     member = _member_from_token(secret, MAGIC_LINK_PURPOSE)
     if member.status not in (MemberStatus.ACTIVE, MemberStatus.PAUSED):
         raise PoolError("invalid_link")
     user = member.user
-    if not user.is_active:
+    if not user.is_active or not may_sign_in_by_link(user):
         raise PoolError("invalid_link")
     now = utcnow()
     user.last_login_at = now

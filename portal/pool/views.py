@@ -129,10 +129,15 @@ def confirm(token: str) -> Any:
             return render_template(
                 "pool/invalid_link.html", message=_error_message(error.code)
             ), 404
+        welcome = _("Welcome to the resident pool! Your membership is confirmed.")
+        if not services.may_sign_in_by_link(user):
+            # Staff and other roles sign in with their password, never by an emailed link.
+            flash(welcome, "success")
+            return redirect(url_for("accounts.login", next=url_for("pool.my_membership")))
         session.clear()
         login_user(user)
         session["locale"] = user.locale
-        flash(_("Welcome to the resident pool! Your membership is confirmed."), "success")
+        flash(welcome, "success")
         return redirect(url_for("pool.my_membership"))
     if not services.link_is_valid(secret=token, purpose=services.CONFIRM_PURPOSE):
         return render_template(

@@ -181,3 +181,19 @@ def test_script_in_free_text_is_escaped_for_coordinators(
     html = coordinator.get(f"/pool/members/{member.id}").get_data(as_text=True)
     assert "Lehdestä &amp; &#34;ystävältä&#34;" in html
     assert "Eeva O&#39;Brien" in html
+
+
+def test_links_never_sign_in_staff(
+    client: Any, db: Any, mailbox: Any, create_user: Any, tampere: Any, areas: Any
+) -> None:
+    staff = create_user("staff", email="staff@example.fi")
+    _join(client, tampere, areas, email="staff@example.fi")
+    link = LINK.search(body_text(mailbox.wait_for("staff@example.fi")[0])).group(1)
+    confirmed = client.post(link, data={"csrf_token": csrf_token(client, link)})
+    assert "/login" in confirmed.headers["Location"]
+    assert client.get("/pool/me").status_code == 302  # not signed in
+    db.session.expire_all()
+    assert db.session.get(User, staff.id).name == "Maija Meikäläinen"  # the details were applied
+    token = csrf_token(client, "/pool/login")
+    client.post("/pool/login", data={"csrf_token": token, "email": "staff@example.fi"})
+    assert len(mailbox.to("staff@example.fi")) == 1  # no sign-in link for staff
