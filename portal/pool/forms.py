@@ -19,7 +19,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from portal.accounts.forms import MultiCheckboxField
 from portal.core.forms import Form, choice_list, no_markup, strip_filter
@@ -402,6 +402,43 @@ class InvitationForm(Form):
         validators=[Optional(), Length(max=4000, message=_l("The text is too long."))],
         render_kw={"rows": 6},
     )
+
+
+class InterestAreaForm(Form):
+    slug = StringField(
+        _l("Identifier"),
+        description=_l("Lower-case letters, digits and hyphens; used in CSV files."),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(message=_l("Enter an identifier.")),
+            Length(max=40, message=_l("The text is too long.")),
+            Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and hyphens only.")),
+        ],
+    )
+    name_fi = StringField(
+        _l("Name in Finnish"),
+        filters=[strip_filter],
+        validators=[DataRequired(message=_l("Enter the name.")), Length(max=120), no_markup],
+    )
+    name_sv = StringField(
+        _l("Name in Swedish"),
+        filters=[strip_filter],
+        validators=[DataRequired(message=_l("Enter the name.")), Length(max=120), no_markup],
+    )
+    name_en = StringField(
+        _l("Name in English"),
+        filters=[strip_filter],
+        validators=[DataRequired(message=_l("Enter the name.")), Length(max=120), no_markup],
+    )
+    position = IntegerField(
+        _l("Order"),
+        default=100,
+        validators=[
+            InputRequired(message=_l("Enter a number from 0 to 1000.")),
+            NumberRange(min=0, max=1000, message=_l("Enter a number from 0 to 1000.")),
+        ],
+    )
+    is_active = BooleanField(_l("Shown on the join form"), default=True)
 
 
 class MemberFilterForm(Form):

@@ -841,6 +841,46 @@ def interest_areas(*, active_only: bool = True) -> list[InterestArea]:
     return list(db.session.scalars(query))
 
 
+def save_interest_area(
+    *,
+    actor: User,
+    area: InterestArea | None,
+    slug: str,
+    name_fi: str,
+    name_sv: str,
+    name_en: str,
+    position: int,
+    is_active: bool,
+) -> InterestArea:
+    """Create or change a service area of interest (members' choices keep their ids)."""
+    clash = db.session.scalar(
+        select(InterestArea.id).where(
+            InterestArea.slug == slug, InterestArea.id != (area.id if area else -1)
+        )
+    )
+    if clash:
+        raise PoolError("slug_taken")
+    created = area is None
+    if area is None:
+        area = InterestArea(slug=slug)
+        db.session.add(area)
+    area.slug = slug
+    area.name_fi = name_fi.strip()
+    area.name_sv = name_sv.strip()
+    area.name_en = name_en.strip()
+    area.position = position
+    area.is_active = is_active
+    db.session.flush()
+    record_audit(
+        actor=actor,
+        action="pool.area_created" if created else "pool.area_updated",
+        object_type="pool_interest_area",
+        object_id=area.id,
+    )
+    db.session.commit()
+    return area
+
+
 def municipalities() -> list[Municipality]:
     return list(db.session.scalars(select(Municipality).order_by(Municipality.name_fi)))
 

@@ -38,6 +38,7 @@ from portal.pool.forms import (
     CoordinatorEditForm,
     CoordinatorMemberForm,
     ImportForm,
+    InterestAreaForm,
     InvitationForm,
     JoinForm,
     LeaveForm,
@@ -50,7 +51,7 @@ from portal.pool.forms import (
     labels,
     member_form_values,
 )
-from portal.pool.models import MemberStatus, PoolImport, PoolInvitation, PoolMember
+from portal.pool.models import InterestArea, MemberStatus, PoolImport, PoolInvitation, PoolMember
 
 bp = Blueprint("pool", __name__, url_prefix="/pool")
 
@@ -73,6 +74,7 @@ def _error_message(code: str) -> str:
         ),
         "sample_size": _("Enter a number from 1 to 50000."),
         "answer_invalid": _("Choose an answer."),
+        "slug_taken": _("Another service area has this identifier."),
     }
     return messages.get(code, _("The request could not be completed."))
 
@@ -643,3 +645,39 @@ def representativeness() -> Any:
         total=services.active_member_count(),
         labels=_choice_labels(),
     )
+
+
+# --- service areas of interest ------------------------------------------------------------
+
+
+@bp.get("/areas")
+@permission_required("pool.manage")
+def list_areas() -> Any:
+    return render_template("pool/areas.html", areas=services.interest_areas(active_only=False))
+
+
+@bp.route("/areas/new", methods=["GET", "POST"])
+@bp.route("/areas/<int:area_id>", methods=["GET", "POST"])
+@permission_required("pool.manage")
+def edit_area(area_id: int | None = None) -> Any:
+    area = db.get_or_404(InterestArea, area_id) if area_id else None
+    form = InterestAreaForm(obj=area)
+    if form.validate_on_submit():
+        try:
+            services.save_interest_area(
+                actor=current_user,
+                area=area,
+                slug=form.slug.data,
+                name_fi=form.name_fi.data,
+                name_sv=form.name_sv.data,
+                name_en=form.name_en.data,
+                position=form.position.data,
+                is_active=form.is_active.data,
+            )
+        except services.PoolError as error:
+            form.slug.errors = [*form.slug.errors, _error_message(error.code)]
+        else:
+            flash(_("The service area is saved."), "success")
+            return redirect(url_for("pool.list_areas"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("pool/area_form.html", form=form, area=area), status

@@ -191,6 +191,8 @@ def test_every_pool_page_passes_axe(
         "/pool/invitations/new",
         f"/pool/invitations/{invitation.id}",
         "/pool/representativeness",
+        "/pool/areas",
+        "/pool/areas/new",
     ):
         page.goto(path)
         assert page.locator("h1").count() == 1, path

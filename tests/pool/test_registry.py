@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import User
 from portal.core.models import AuditEntry, Municipality
 from portal.impact.services import record_participation
-from portal.pool.models import PoolImport, PoolMember
+from portal.pool.models import InterestArea, PoolImport, PoolMember
 from portal.pool.services import MemberFilter, members_query
 from tests.conftest import csrf_token
 from tests.pool.conftest import join_form
@@ -211,3 +211,28 @@ def test_import_with_missing_columns(login_as: Any, db: Any) -> None:
     response = _upload(coordinator, "nimi;sposti\nA;b\n")
     assert response.status_code == 400
     assert "Tiedostossa ei ole tämännimistä saraketta." in response.get_data(as_text=True)
+
+
+def test_coordinator_edits_service_areas(db: Any, login_as: Any, client: Any, areas: Any) -> None:
+    coordinator = login_as("coordinator")
+    token = csrf_token(coordinator, "/pool/areas/new")
+    form = {
+        "csrf_token": token,
+        "slug": "oral-health",
+        "name_fi": "Suun terveydenhuolto",
+        "name_sv": "Munhälsovård",
+        "name_en": "Oral health",
+        "position": "9",
+        "is_active": "y",
+    }
+    assert coordinator.post("/pool/areas/new", data=form).status_code == 302
+    clash = coordinator.post("/pool/areas/new", data=form)
+    assert clash.status_code == 400
+    assert "Toisella palvelualueella on jo tämä tunniste." in clash.get_data(as_text=True)
+    assert "Suun terveydenhuolto" in client.get("/pool/join").get_data(as_text=True)
+    hidden = {**form, "is_active": ""}
+    area = db.session.scalars(select(InterestArea).where(InterestArea.slug == "oral-health")).one()
+    assert coordinator.post(f"/pool/areas/{area.id}", data=hidden).status_code == 302
+    assert "Suun terveydenhuolto" not in client.get("/pool/join").get_data(as_text=True)
+    db.session.delete(db.session.get(InterestArea, area.id))  # reference table: leave it as found
+    db.session.commit()
