@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.fees.views import bp as fees_bp
     from portal.impact.views import bp as impact_bp
     from portal.initiatives.views import bp as initiatives_bp
+    from portal.pool.views import bp as pool_bp
     from portal.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
@@ -112,3 +113,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(experts_bp)
     app.register_blueprint(fees_bp)
     app.register_blueprint(initiatives_bp)
+    app.register_blueprint(pool_bp)

@@ -35,7 +35,7 @@ from portal.models import metadata
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 # Rows the migrations insert as reference data survive the per-test cleanup.
-REFERENCE_TABLES = {"municipalities", "alembic_version"}
+REFERENCE_TABLES = {"municipalities", "pool_interest_areas", "alembic_version"}
 TEST_PASSWORD = "correct horse battery staple"
 
 

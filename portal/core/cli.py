@@ -12,7 +12,6 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal.config import PROJECT_ROOT
-from portal.fees.cli import fees_cli
 
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 translations_cli = AppGroup("translations", help="Message catalogues (fi, sv, en).")
@@ -115,8 +114,12 @@ def create_admin_command(email: str, name: str, password: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.fees.cli import fees_cli
+    from portal.pool.cli import pool_cli
+
     app.cli.add_command(db_cli)
     app.cli.add_command(translations_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(fees_cli)
+    app.cli.add_command(pool_cli)

@@ -7,22 +7,21 @@ from collections.abc import Callable, Iterable
 from portal.accounts.demo import seed_accounts
 from portal.councils.demo import seed_councils
 from portal.experts.demo import seed_experts
-from portal.impact.demo import seed_impact
-from portal.initiatives.demo import seed_initiatives
-
-# Each seeder returns lines to print; later seeders may use what earlier ones created.
-DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (
-    seed_accounts,
-    seed_impact,
-    seed_councils,
-    seed_experts,
-)
 from portal.fees.demo import seed_fees
 from portal.impact.demo import seed_impact
+from portal.initiatives.demo import seed_initiatives
+from portal.pool.demo import seed_pool
 
-# Each seeder returns lines to print; later seeders may use what earlier ones created.
-DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (seed_accounts, seed_impact, seed_fees)
+# Each seeder returns lines to print; later seeders use what earlier ones created
+# (pool members are invited to councils, attendance becomes fee claims...).
+DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (
+    seed_accounts,
+    seed_pool,
+    seed_councils,
+    seed_experts,
+    seed_fees,
     seed_initiatives,
+    seed_impact,
 )
 
 

@@ -51,6 +51,7 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
     "experts": ("portal/experts", "templates/experts"),
     "fees": ("portal/fees", "templates/fees"),
     "initiatives": ("portal/initiatives", "templates/initiatives"),
+    "pool": ("portal/pool", "templates/pool"),
 }
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"

@@ -28,6 +28,8 @@ class NavItem:
 MAIN_NAVIGATION: tuple[NavItem, ...] = (
     NavItem("public.home", _l("Take part")),
     NavItem("initiatives.list_initiatives", initiative_labels.NAV_INITIATIVES),
+    NavItem("pool.join", _l("Resident pool")),
+    NavItem("pool.list_members", _l("Pool registry"), "pool.manage"),
     NavItem("impact.list_outputs", _l("Responses"), "impact.view"),
     *(NavItem(*entry) for entry in COUNCILS_NAVIGATION),
     *(NavItem(*entry) for entry in EXPERTS_NAVIGATION),
