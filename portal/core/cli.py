@@ -114,7 +114,10 @@ def create_admin_command(email: str, name: str, password: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.impact.cli import impact_cli
+
     app.cli.add_command(db_cli)
     app.cli.add_command(translations_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(impact_cli)

@@ -37,16 +37,15 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
         "portal/core",
         "portal/accounts",
         "portal/public",
-        "portal/impact",
         "templates/base.html",
         "templates/_forms.html",
         "templates/core",
         "templates/accounts",
         "templates/public",
-        "templates/impact",
         "templates/errors",
         "templates/emails",
     ),
+    "impact": ("portal/impact", "templates/impact"),
 }
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"

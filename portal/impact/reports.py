@@ -1,0 +1,432 @@
+"""The query layer of the impact reports: a few aggregated queries into NumPy columns.
+
+Every report is computed from at most four queries, whatever the period: participations
+(with each person's first participation ever and coarse demographics), outputs with
+their responses, the ids of the activities in scope (only when costs exist) and the
+organisation units for names. Rows are read as plain tuples, never as ORM objects, and
+turned into :mod:`portal.impact.metrics` columns once; the metric functions do the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Integer, Select, and_, func, select, type_coerce
+
+from portal.accounts.models import OrgUnit, OrgUnitKind, User
+from portal.core.models import Municipality
+from portal.core.population import (
+    AGE_BANDS,
+    age_band,
+    age_band_shares,
+    gender_shares,
+    language_shares,
+    municipality_shares,
+)
+from portal.extensions import db
+from portal.impact.costs import cost_rows
+from portal.impact.metrics import (
+    Cost,
+    Costs,
+    Granularity,
+    Group,
+    Outcomes,
+    Outputs,
+    Participations,
+    Period,
+    Reach,
+    Representativeness,
+    Responsiveness,
+    TrendPoint,
+    cost,
+    cost_by_activity,
+    cost_trend,
+    outcomes,
+    outcomes_by,
+    outcomes_trend,
+    reach,
+    reach_by,
+    reach_trend,
+    representativeness,
+    responsiveness,
+    responsiveness_by,
+    responsiveness_trend,
+)
+from portal.impact.models import Activity, Attendance, Output, Participation, Response
+
+DIMENSIONS = ("age_band", "gender", "municipality", "language")
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """What a report covers: a period and optionally one unit, service area, kind or activity."""
+
+    period: Period
+    unit_id: int | None = None
+    service_area_id: int | None = None
+    kind: str | None = None
+    activity_id: int | None = None
+    granularity: Granularity = "month"
+
+    def activity_conditions(self) -> list[Any]:
+        conditions: list[Any] = []
+        if self.unit_id is not None:
+            conditions.append(Activity.org_unit_id == self.unit_id)
+        if self.service_area_id is not None:
+            conditions.append(Activity.service_area_id == self.service_area_id)
+        if self.kind:
+            conditions.append(Activity.kind == self.kind)
+        if self.activity_id is not None:
+            conditions.append(Activity.id == self.activity_id)
+        return conditions
+
+
+def default_period(today: date) -> Period:
+    """The last twelve whole months plus the current one, so a trend has a year to show."""
+    start = date(today.year - 1, today.month, 1)
+    return Period(start, today)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, UTC)
+
+
+@dataclass(frozen=True)
+class ParticipationData:
+    """Participations in the period as metric columns, plus each row's demographics."""
+
+    participations: Participations
+    person_id: np.ndarray
+    birth_year: list[int | None]
+    gender: list[str | None]
+    municipality: list[str | None]
+    language: list[str | None]
+    kind: list[str | None]
+
+
+def _participation_query(criteria: ReportFilter) -> Select[Any]:
+    first = (
+        select(
+            Participation.user_id.label("user_id"),
+            func.min(Participation.occurred_on).label("first_on"),
+        )
+        .where(Participation.attendance != Attendance.ABSENT)
+        .group_by(Participation.user_id)
+        .subquery("first_participation")
+    )
+    period = criteria.period
+    return (
+        select(
+            Participation.activity_id,
+            Participation.user_id,
+            Participation.occurred_on,
+            # Hours are stored as hundredths; reading the integer skips a Decimal per row.
+            type_coerce(Participation.hours, Integer),
+            Participation.attendance,
+            Activity.kind,
+            Activity.org_unit_id,
+            Activity.service_area_id,
+            User.birth_year,
+            User.gender,
+            Municipality.slug,
+            User.language,
+            first.c.first_on,
+        )
+        .join(Activity, Activity.id == Participation.activity_id)
+        .join(User, User.id == Participation.user_id)
+        .outerjoin(Municipality, Municipality.id == User.municipality_id)
+        .outerjoin(first, first.c.user_id == Participation.user_id)
+        .where(
+            Participation.occurred_on >= period.start,
+            Participation.occurred_on <= period.end,
+            *criteria.activity_conditions(),
+        )
+    )
+
+
+def _label(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def load_participations(criteria: ReportFilter) -> ParticipationData:
+    """Participations of the filter's activities in its period, in one query."""
+    rows = db.session.execute(_participation_query(criteria)).all()
+    columns: Sequence[Any] = list(zip(*rows, strict=True)) if rows else [()] * 13
+    (
+        activity_id,
+        user_id,
+        occurred_on,
+        centihours,
+        attendance,
+        kind,
+        unit,
+        area,
+        birth_year,
+        gender,
+        municipality,
+        language,
+        first_on,
+    ) = columns
+    person = np.asarray(user_id, dtype=np.int64)
+    data = Participations.from_columns(
+        activity_id=np.asarray(activity_id, dtype=np.int64),
+        person_id=person,
+        participated_on=np.array(occurred_on, dtype="datetime64[D]"),
+        hours=np.asarray(centihours, dtype=np.float64) / 100,
+        attended=np.array([a != Attendance.ABSENT for a in attendance], dtype=np.bool_),
+        kind=list(kind),
+        unit=[_label(u) for u in unit],
+        service_area=[_label(a) for a in area],
+        first_participated_on=np.array(first_on, dtype="datetime64[D]"),
+    )
+    return ParticipationData(
+        participations=data,
+        person_id=person,
+        birth_year=list(birth_year),
+        gender=list(gender),
+        municipality=list(municipality),
+        language=list(language),
+        kind=list(kind),
+    )
+
+
+def load_outputs(criteria: ReportFilter) -> Outputs:
+    """Outputs produced in the period with their responses, in one query."""
+    period = criteria.period
+    query = (
+        select(
+            Output.created_at,
+            Response.decision,
+            Response.decided_on,
+            Response.implementation_status,
+            Response.implemented_on,
+            Activity.kind,
+            Activity.org_unit_id,
+            Activity.service_area_id,
+        )
+        .join(Activity, Activity.id == Output.activity_id)
+        .outerjoin(Response, Response.output_id == Output.id)
+        .where(
+            Output.created_at >= _day_start(period.start),
+            Output.created_at < _day_start(period.end + timedelta(days=1)),
+            *criteria.activity_conditions(),
+        )
+    )
+    rows = db.session.execute(query).all()
+    columns: Sequence[Any] = list(zip(*rows, strict=True)) if rows else [()] * 8
+    created, decision, decided, status, implemented, kind, unit, area = columns
+    return Outputs.from_columns(
+        produced_on=np.array([c.date() for c in created], dtype="datetime64[D]"),
+        response=list(decision),
+        responded_on=np.array(decided, dtype="datetime64[D]"),
+        implementation=list(status),
+        implemented_on=np.array(implemented, dtype="datetime64[D]"),
+        kind=list(kind),
+        unit=[_label(u) for u in unit],
+        service_area=[_label(a) for a in area],
+    )
+
+
+def load_costs(criteria: ReportFilter) -> tuple[Costs, bool]:
+    """Cost rows of the filter's activities; the flag says whether any provider had data."""
+    rows = cost_rows(criteria.period.start, criteria.period.end)
+    if not rows:
+        return Costs.from_rows([]), False
+    conditions = criteria.activity_conditions()
+    if conditions:
+        ids = set(db.session.scalars(select(Activity.id).where(and_(*conditions))))
+        rows = [r for r in rows if r.activity_id in ids]
+    return Costs.from_rows(rows), True
+
+
+# --- representativeness -------------------------------------------------------------------
+
+
+def reference_shares(dimension: str) -> dict[str, float]:
+    """The county population's shares for one dimension of representativeness."""
+    if dimension == "age_band":
+        return age_band_shares()
+    if dimension == "gender":
+        return gender_shares()
+    if dimension == "municipality":
+        return municipality_shares()
+    if dimension == "language":
+        return language_shares().as_mapping()
+    raise ValueError(f"unknown dimension {dimension!r}")
+
+
+def _language_category(value: str | None) -> str | None:
+    if not value:
+        return None
+    return value if value in ("fi", "sv") else "other"
+
+
+def _person_categories(
+    data: ParticipationData, mask: np.ndarray, on_date: date
+) -> dict[str, list[str | None]]:
+    """One category per distinct attending person in ``mask``, per dimension."""
+    rows = np.flatnonzero(mask & data.participations.attended)
+    _persons, first_rows = np.unique(data.person_id[rows], return_index=True)
+    picked = rows[first_rows]
+    return {
+        "age_band": [age_band(data.birth_year[i], on_date) for i in picked],
+        "gender": [data.gender[i] or None for i in picked],
+        "municipality": [data.municipality[i] for i in picked],
+        "language": [_language_category(data.language[i]) for i in picked],
+    }
+
+
+def _in_period_mask(data: ParticipationData, period: Period) -> np.ndarray:
+    days = data.participations.day
+    start = (period.start - date(1970, 1, 1)).days
+    end = (period.end - date(1970, 1, 1)).days
+    return (days >= start) & (days <= end)
+
+
+def representativeness_of(data: ParticipationData, period: Period) -> dict[str, Representativeness]:
+    """Participants of the period against the county population, per dimension.
+
+    A person's age band is taken on the last day of the period.
+    """
+    categories = _person_categories(data, _in_period_mask(data, period), period.end)
+    return {dim: representativeness(categories[dim], reference_shares(dim)) for dim in DIMENSIONS}
+
+
+def representativeness_by_kind(
+    data: ParticipationData, period: Period
+) -> list[tuple[str, dict[str, float | None], int]]:
+    """(kind, index per dimension, participants) for each activity kind in the data."""
+    in_period = _in_period_mask(data, period)
+    kinds = np.asarray(data.kind, dtype=object)
+    result = []
+    for kind in sorted({k for k in data.kind if k}):
+        categories = _person_categories(data, in_period & (kinds == kind), period.end)
+        indexes = {
+            dim: representativeness(categories[dim], reference_shares(dim)).index
+            for dim in DIMENSIONS
+        }
+        result.append((kind, indexes, len(categories["gender"])))
+    return result
+
+
+# --- the report -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImpactReport:
+    """Every figure the dashboard, the CSV export, the board report and the e-mail show."""
+
+    criteria: ReportFilter
+    as_of: date
+    overdue_after_days: int
+    reach: Reach
+    reach_by_kind: tuple[Group[Reach], ...]
+    reach_by_unit: tuple[Group[Reach], ...]
+    reach_by_area: tuple[Group[Reach], ...]
+    reach_trend: tuple[TrendPoint[Reach], ...]
+    representativeness: dict[str, Representativeness]
+    representativeness_by_kind: list[tuple[str, dict[str, float | None], int]]
+    responsiveness: Responsiveness
+    responsiveness_by_kind: tuple[Group[Responsiveness], ...]
+    responsiveness_by_unit: tuple[Group[Responsiveness], ...]
+    responsiveness_trend: tuple[TrendPoint[Responsiveness], ...]
+    outcomes: Outcomes
+    outcomes_by_kind: tuple[Group[Outcomes], ...]
+    outcomes_trend: tuple[TrendPoint[Outcomes], ...]
+    has_costs: bool
+    cost: Cost
+    cost_trend: tuple[TrendPoint[Cost], ...]
+    cost_by_activity: dict[int, Any] = field(default_factory=dict)
+
+
+def build_report(criteria: ReportFilter, *, today: date, overdue_after_days: int) -> ImpactReport:
+    """Run the report queries for ``criteria`` and compute every metric.
+
+    Responses and implementations are counted as they stand on ``as_of``: the end of the
+    period, or today when the period is still running.
+    """
+    period = criteria.period
+    as_of = min(period.end, today)
+    data = load_participations(criteria)
+    produced = load_outputs(criteria)
+    money, has_costs = load_costs(criteria)
+    parts = data.participations
+    granularity = criteria.granularity
+    return ImpactReport(
+        criteria=criteria,
+        as_of=as_of,
+        overdue_after_days=overdue_after_days,
+        reach=reach(parts, period),
+        reach_by_kind=reach_by(parts, period, "kind"),
+        reach_by_unit=reach_by(parts, period, "unit"),
+        reach_by_area=reach_by(parts, period, "service_area"),
+        reach_trend=reach_trend(parts, period, granularity),
+        representativeness=representativeness_of(data, period),
+        representativeness_by_kind=representativeness_by_kind(data, period),
+        responsiveness=responsiveness(
+            produced, period, as_of=as_of, overdue_after_days=overdue_after_days
+        ),
+        responsiveness_by_kind=responsiveness_by(
+            produced, period, "kind", as_of=as_of, overdue_after_days=overdue_after_days
+        ),
+        responsiveness_by_unit=responsiveness_by(
+            produced, period, "unit", as_of=as_of, overdue_after_days=overdue_after_days
+        ),
+        responsiveness_trend=responsiveness_trend(
+            produced, period, granularity, as_of=as_of, overdue_after_days=overdue_after_days
+        ),
+        outcomes=outcomes(produced, period, as_of=as_of),
+        outcomes_by_kind=outcomes_by(produced, period, "kind", as_of=as_of),
+        outcomes_trend=outcomes_trend(produced, period, granularity, as_of=as_of),
+        has_costs=has_costs,
+        cost=cost(money, parts, period),
+        cost_trend=cost_trend(money, parts, period, granularity),
+        cost_by_activity=(
+            {c.activity_id: c for c in cost_by_activity(money, parts, period)} if has_costs else {}
+        ),
+    )
+
+
+# --- names for the filters and tables ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    id: int
+    kind: str
+    name: str
+    parent_id: int | None
+
+
+def org_units(locale: str) -> list[UnitChoice]:
+    """Service areas and units for filters and labels (one small query)."""
+    rows = db.session.execute(
+        select(
+            OrgUnit.id,
+            OrgUnit.kind,
+            OrgUnit.name_fi,
+            OrgUnit.name_sv,
+            OrgUnit.name_en,
+            OrgUnit.parent_id,
+        ).where(OrgUnit.kind.in_([OrgUnitKind.SERVICE_AREA, OrgUnitKind.UNIT]))
+    ).all()
+    choices = []
+    for unit_id, kind, name_fi, name_sv, name_en, parent_id in rows:
+        name = {"sv": name_sv, "en": name_en}.get(locale) or name_fi
+        choices.append(UnitChoice(unit_id, kind, name, parent_id))
+    return sorted(choices, key=lambda c: c.name.lower())
+
+
+def age_band_labels() -> list[str]:
+    return [band.label for band in AGE_BANDS]
+
+
+def municipality_names(locale: str) -> dict[str, str]:
+    rows = db.session.execute(
+        select(Municipality.slug, Municipality.name_fi, Municipality.name_sv)
+    ).all()
+    return {slug: (name_sv if locale == "sv" else name_fi) for slug, name_fi, name_sv in rows}
