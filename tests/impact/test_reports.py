@@ -6,140 +6,24 @@ comments next to each assertion.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.models import OrgUnit, OrgUnitKind
-from portal.core.models import AuditEntry, Municipality
+from portal.core.models import AuditEntry
 from portal.impact.costs import _providers, register_cost_provider
 from portal.impact.metrics import CostRow, Period
-from portal.impact.models import Attendance, Output, Response
+from portal.impact.models import Output
 from portal.impact.reports import ReportFilter, build_report
-from portal.impact.services import record_participation, register_activity, register_output
+from portal.impact.services import record_participation
 from tests.conftest import csrf_token
+from tests.impact.conftest import add_output
 
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
 TODAY = date(2027, 1, 15)
-
-
-def _at(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
-
-
-def _output(activity: Any, title: str, produced: date, **kwargs: Any) -> Output:
-    output = register_output(activity=activity, kind="recommendation", title=title, **kwargs)
-    output.created_at = _at(produced)
-    return output
-
-
-def _respond(output: Output, decision: str, decided: date, **kwargs: Any) -> None:
-    from portal.extensions import db
-
-    db.session.add(Response(output=output, decision=decision, decided_on=decided, **kwargs))
-
-
-@pytest.fixture
-def chain(db: Any, create_user: Any) -> dict[str, Any]:
-    """Two units in one service area; four residents; three activities; five outputs."""
-    county = OrgUnit(kind=OrgUnitKind.COUNTY, name_fi="Pirkanmaan hyvinvointialue")
-    area = OrgUnit(
-        kind=OrgUnitKind.SERVICE_AREA,
-        name_fi="Ikäihmisten palvelut",
-        name_sv="Tjänster för äldre",
-        parent=county,
-        manager_email="alue@example.fi",
-    )
-    home_care = OrgUnit(
-        kind=OrgUnitKind.UNIT,
-        name_fi="Kotihoito",
-        name_sv="Hemvård",
-        parent=area,
-        manager_email="kotihoito@example.fi",
-    )
-    clinic = OrgUnit(kind=OrgUnitKind.UNIT, name_fi="Terveysasema", parent=area)
-    db.session.add_all([county, area, home_care, clinic])
-    db.session.flush()
-    tampere = db.session.scalar(select(Municipality).where(Municipality.slug == "tampere"))
-    people = []
-    for n, (born, gender, language) in enumerate(
-        [(1950, "woman", "fi"), (1990, "man", "sv"), (2000, "woman", "fi"), (None, None, None)]
-    ):
-        person = create_user("resident", name=f"Asukas Nimi{n}", email=f"asukas{n}@example.fi")
-        person.birth_year, person.gender, person.language = born, gender, language
-        person.municipality_id = tampere.id if born else None
-        people.append(person)
-    a, b, c, d = people
-
-    council = register_activity(
-        kind="council",
-        title="Vanhusneuvosto",
-        source_type="council",
-        source_id=1,
-        org_unit=home_care,
-        starts_on=date(2025, 1, 1),
-    )
-    panel = register_activity(
-        kind="panel",
-        title="Asukasraati",
-        source_type="panel",
-        source_id=1,
-        org_unit=clinic,
-        starts_on=date(2026, 3, 1),
-    )
-    workshop = register_activity(
-        kind="workshop", title="Työpaja", source_type="workshop", source_id=1
-    )
-
-    def take_part(activity: Any, person: Any, day: date, hours: str, **kw: Any) -> None:
-        record_participation(
-            activity=activity,
-            user=person,
-            occurred_on=day,
-            hours=Decimal(hours),
-            event_type="meeting",
-            event_id=day.toordinal(),
-            **kw,
-        )
-
-    take_part(council, a, date(2025, 11, 5), "2")  # before the year: a is returning in 2026
-    take_part(council, a, date(2026, 2, 3), "2")
-    take_part(council, b, date(2026, 2, 3), "2")
-    take_part(council, c, date(2026, 2, 3), "2", attendance=Attendance.ABSENT)
-    take_part(panel, b, date(2026, 3, 10), "3.5")
-    take_part(panel, c, date(2026, 3, 10), "3.5")
-    take_part(workshop, d, date(2026, 5, 20), "1.25")
-
-    o1 = _output(council, "Esteetön sisäänkäynti", date(2026, 2, 10), is_public=True)
-    o2 = _output(council, "Lisää penkkejä", date(2026, 2, 20), is_public=True)
-    o3 = _output(panel, "Ajanvaraus puhelimitse", date(2026, 3, 20), is_public=True)
-    o4 = _output(panel, "Sisäinen muistio", date(2026, 9, 1), is_public=False)
-    o5 = _output(workshop, "Kyltit selkokielellä", date(2026, 11, 15), is_public=True)
-    _respond(
-        o1,
-        "accepted",
-        date(2026, 3, 2),
-        implementation_status="done",
-        implemented_on=date(2026, 6, 30),
-        reason="Toteutetaan kevään aikana.",
-        responsible_person="Palvelupäällikkö Virtanen",
-    )
-    _respond(o2, "not_accepted", date(2026, 4, 1), reason="Tila ei riitä.")
-    _respond(o3, "partly_accepted", date(2026, 3, 30), reason="Osittain.")
-    db.session.commit()
-    return {
-        "area": area,
-        "home_care": home_care,
-        "clinic": clinic,
-        "people": people,
-        "council": council,
-        "panel": panel,
-        "workshop": workshop,
-        "outputs": [o1, o2, o3, o4, o5],
-    }
 
 
 # --- the query layer ----------------------------------------------------------------------
@@ -265,7 +149,7 @@ def test_report_queries_do_not_grow_with_the_data(
             event_type="session",
             event_id=n,
         )
-        _output(chain["workshop"], f"Ehdotus {n}", date(2026, 6, 1))
+        add_output(chain["workshop"], f"Ehdotus {n}", date(2026, 6, 1))
     db.session.commit()
     with count_queries() as many:
         report = build_report(ReportFilter(period=YEAR), today=TODAY, overdue_after_days=60)
