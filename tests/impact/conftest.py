@@ -34,6 +34,11 @@ def add_response(output: Output, decision: str, decided: date, **kwargs: Any) ->
 @pytest.fixture
 def chain(db: Any, create_user: Any) -> dict[str, Any]:
     """Two units in one service area; four residents; three activities; five outputs."""
+    return seed_chain(db, create_user)
+
+
+def seed_chain(db: Any, create_user: Any) -> dict[str, Any]:
+    """Create the chain of the ``chain`` fixture (also used by the browser tests)."""
     county = OrgUnit(kind=OrgUnitKind.COUNTY, name_fi="Pirkanmaan hyvinvointialue")
     area = OrgUnit(
         kind=OrgUnitKind.SERVICE_AREA,
