@@ -112,6 +112,18 @@ class Participation(IdMixin, Base):
     __table_args__ = (
         UniqueConstraint("activity_id", "user_id", "event_type", "event_id"),
         Index("ix_participations_activity_occurred", "activity_id", "occurred_on"),
+        # Covers the impact reports' participation query, so a five-year report reads
+        # the index alone instead of 50,000 table rows.
+        Index(
+            "ix_participations_report",
+            "occurred_on",
+            "activity_id",
+            "user_id",
+            "attendance",
+            "hours",
+        ),
+        # The first attended day of each person ("new participant").
+        Index("ix_participations_user_first", "user_id", "attendance", "occurred_on"),
     )
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, Select, and_, func, select, type_coerce
+from sqlalchemy import Integer, Select, and_, cast, func, select, type_coerce
 
 from portal.accounts.models import OrgUnit, OrgUnitKind, User
 from portal.core.models import Municipality
@@ -95,20 +95,76 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, UTC)
 
 
+# What NumPy stores for a missing datetime64 day.
+_NAT = np.iinfo(np.int64).min
+
+
+def _epoch_days(column: Any, dialect: str) -> Any:
+    """Days since 1970-01-01 computed by the database, so no row goes through ``date``.
+
+    Converting 50,000 dates to Python objects and back costs more than the whole rest of
+    a report; an integer column goes straight into NumPy.
+    """
+    if dialect == "sqlite":
+        return cast(func.julianday(column) - 2440587.5, Integer)
+    return cast(func.floor(func.extract("epoch", column) / 86400), Integer)
+
+
+def _int_column(values: Sequence[int | None]) -> np.ndarray:
+    """Integers with None as NumPy's missing day (NaT once viewed as datetime64)."""
+    return np.fromiter(
+        (_NAT if v is None else v for v in values), dtype=np.int64, count=len(values)
+    )
+
+
+def _labels(values: Sequence[int | None]) -> list[str | None]:
+    return [None if v is None else str(v) for v in values]
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
 @dataclass(frozen=True)
 class ParticipationData:
-    """Participations in the period as metric columns, plus each row's demographics."""
+    """Participations in the period as metric columns, plus each person's demographics.
+
+    ``birth_year``, ``gender``, ``municipality`` and ``language`` are indexed by the
+    person code of ``participations`` (one entry per distinct person).
+    """
 
     participations: Participations
-    person_id: np.ndarray
+    kind: np.ndarray  # per row, object array
     birth_year: list[int | None]
     gender: list[str | None]
     municipality: list[str | None]
     language: list[str | None]
-    kind: list[str | None]
 
 
-def _participation_query(criteria: ReportFilter) -> Select[Any]:
+def _participation_query(criteria: ReportFilter, dialect: str) -> Select[Any]:
+    period = criteria.period
+    query = select(
+        Participation.activity_id,
+        Participation.user_id,
+        _epoch_days(Participation.occurred_on, dialect),
+        # Hours are stored as hundredths; reading the integer skips a Decimal per row.
+        type_coerce(Participation.hours, Integer),
+        cast(Participation.attendance != Attendance.ABSENT, Integer),
+    ).where(Participation.occurred_on >= period.start, Participation.occurred_on <= period.end)
+    conditions = criteria.activity_conditions()
+    if conditions:
+        query = query.where(
+            Participation.activity_id.in_(select(Activity.id).where(and_(*conditions)))
+        )
+    return query
+
+
+def _people_query(dialect: str) -> Select[Any]:
+    """Everyone who ever attended: their first attended day and coarse demographics.
+
+    Read for all participants rather than those of the period, so that "new" means new
+    to participation anywhere; it is one row per person, far fewer than participations.
+    """
     first = (
         select(
             Participation.user_id.label("user_id"),
@@ -118,92 +174,114 @@ def _participation_query(criteria: ReportFilter) -> Select[Any]:
         .group_by(Participation.user_id)
         .subquery("first_participation")
     )
-    period = criteria.period
     return (
         select(
-            Participation.activity_id,
-            Participation.user_id,
-            Participation.occurred_on,
-            # Hours are stored as hundredths; reading the integer skips a Decimal per row.
-            type_coerce(Participation.hours, Integer),
-            Participation.attendance,
-            Activity.kind,
-            Activity.org_unit_id,
-            Activity.service_area_id,
+            first.c.user_id,
+            _epoch_days(first.c.first_on, dialect),
             User.birth_year,
             User.gender,
             Municipality.slug,
             User.language,
-            first.c.first_on,
         )
-        .join(Activity, Activity.id == Participation.activity_id)
-        .join(User, User.id == Participation.user_id)
+        .join(User, User.id == first.c.user_id)
         .outerjoin(Municipality, Municipality.id == User.municipality_id)
-        .outerjoin(first, first.c.user_id == Participation.user_id)
-        .where(
-            Participation.occurred_on >= period.start,
-            Participation.occurred_on <= period.end,
-            *criteria.activity_conditions(),
-        )
+        .order_by(first.c.user_id)
     )
 
 
-def _label(value: int | None) -> str | None:
-    return None if value is None else str(value)
+def _rows(statement: Select[Any], width: int) -> Sequence[Sequence[Any]]:
+    """The statement's result as columns.
+
+    Every selected column is an integer or a string the driver returns as is, so the
+    rows are read straight from the DBAPI cursor: building a SQLAlchemy ``Row`` for each
+    of 50,000 participations would cost more than all the metrics together.
+    """
+    result = db.session.connection().execute(statement)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    return list(zip(*rows, strict=True)) if rows else [()] * width
+
+
+def _positions(ids: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``keys`` is in the sorted ``ids``, and whether it is there at all."""
+    if not ids.size:
+        return np.zeros(keys.size, dtype=np.int64), np.zeros(keys.size, dtype=np.bool_)
+    positions = np.minimum(np.searchsorted(ids, keys), ids.size - 1)
+    return positions, ids[positions] == keys
 
 
 def load_participations(criteria: ReportFilter) -> ParticipationData:
-    """Participations of the filter's activities in its period, in one query."""
-    rows = db.session.execute(_participation_query(criteria)).all()
-    columns: Sequence[Any] = list(zip(*rows, strict=True)) if rows else [()] * 13
-    (
-        activity_id,
-        user_id,
-        occurred_on,
-        centihours,
-        attendance,
-        kind,
-        unit,
-        area,
-        birth_year,
-        gender,
-        municipality,
-        language,
-        first_on,
-    ) = columns
-    person = np.asarray(user_id, dtype=np.int64)
-    data = Participations.from_columns(
-        activity_id=np.asarray(activity_id, dtype=np.int64),
-        person_id=person,
-        participated_on=np.array(occurred_on, dtype="datetime64[D]"),
-        hours=np.asarray(centihours, dtype=np.float64) / 100,
-        attended=np.array([a != Attendance.ABSENT for a in attendance], dtype=np.bool_),
-        kind=list(kind),
-        unit=[_label(u) for u in unit],
-        service_area=[_label(a) for a in area],
-        first_participated_on=np.array(first_on, dtype="datetime64[D]"),
+    """Participations of the filter's activities in its period, in three small queries.
+
+    The participation rows carry only integers; activities (kind, unit, area) and people
+    (first participation, demographics) are read once each and joined in NumPy.
+    """
+    dialect = _dialect()
+    activity_id, user_id, day, centihours, attended = _rows(
+        _participation_query(criteria, dialect), 5
     )
+    activity_rows = _rows(
+        select(Activity.id, Activity.kind, Activity.org_unit_id, Activity.service_area_id)
+        .where(*criteria.activity_conditions())
+        .order_by(Activity.id),
+        4,
+    )
+    people = _rows(_people_query(dialect), 6)
+    activity = np.asarray(activity_id, dtype=np.int64)
+    person = np.asarray(user_id, dtype=np.int64)
+
+    # Every participation's activity matches the filter, so each is found.
+    at, _found = _positions(np.asarray(activity_rows[0], dtype=np.int64), activity)
+    kinds = np.asarray(activity_rows[1], dtype=object)[at] if activity.size else []
+    units = np.asarray(_labels(activity_rows[2]), dtype=object)[at] if activity.size else []
+    areas = np.asarray(_labels(activity_rows[3]), dtype=object)[at] if activity.size else []
+    person_ids = np.asarray(people[0], dtype=np.int64)
+    who, known = _positions(person_ids, person)
+    first = np.where(known, _int_column(people[1])[who] if person_ids.size else _NAT, _NAT)
+    data = Participations.from_columns(
+        activity_id=activity,
+        person_id=person,
+        participated_on=np.asarray(day, dtype=np.int64),
+        hours=np.asarray(centihours, dtype=np.float64) / 100,
+        attended=np.asarray(attended, dtype=np.bool_),
+        kind=list(kinds),
+        unit=list(units),
+        service_area=list(areas),
+        first_participated_on=first.astype(np.int64).view("datetime64[D]"),
+    )
+    # Demographics per person code of ``data``: codes follow the sorted ids.
+    position, has = _positions(person_ids, np.unique(person))
+
+    def per_person(column: Sequence[Any], convert: Any = None) -> list[Any]:
+        values = []
+        for found, index in zip(has.tolist(), position.tolist(), strict=True):
+            value = column[index] if found else None
+            values.append(convert(value) if convert else value)
+        return values
+
     return ParticipationData(
         participations=data,
-        person_id=person,
-        birth_year=list(birth_year),
-        gender=list(gender),
-        municipality=list(municipality),
-        language=list(language),
-        kind=list(kind),
+        kind=np.asarray(kinds, dtype=object),
+        birth_year=per_person(people[2]),
+        gender=per_person(people[3], lambda v: v or None),
+        municipality=per_person(people[4]),
+        language=per_person(people[5], _language_category),
     )
 
 
 def load_outputs(criteria: ReportFilter) -> Outputs:
     """Outputs produced in the period with their responses, in one query."""
     period = criteria.period
+    dialect = _dialect()
     query = (
         select(
-            Output.created_at,
+            _epoch_days(Output.created_at, dialect),
             Response.decision,
-            Response.decided_on,
+            _epoch_days(Response.decided_on, dialect),
             Response.implementation_status,
-            Response.implemented_on,
+            _epoch_days(Response.implemented_on, dialect),
             Activity.kind,
             Activity.org_unit_id,
             Activity.service_area_id,
@@ -216,18 +294,16 @@ def load_outputs(criteria: ReportFilter) -> Outputs:
             *criteria.activity_conditions(),
         )
     )
-    rows = db.session.execute(query).all()
-    columns: Sequence[Any] = list(zip(*rows, strict=True)) if rows else [()] * 8
-    created, decision, decided, status, implemented, kind, unit, area = columns
+    produced, decision, decided, status, implemented, kind, unit, area = _rows(query, 8)
     return Outputs.from_columns(
-        produced_on=np.array([c.date() for c in created], dtype="datetime64[D]"),
+        produced_on=np.asarray(produced, dtype=np.int64).view("datetime64[D]"),
         response=list(decision),
-        responded_on=np.array(decided, dtype="datetime64[D]"),
+        responded_on=_int_column(decided).view("datetime64[D]"),
         implementation=list(status),
-        implemented_on=np.array(implemented, dtype="datetime64[D]"),
+        implemented_on=_int_column(implemented).view("datetime64[D]"),
         kind=list(kind),
-        unit=[_label(u) for u in unit],
-        service_area=[_label(a) for a in area],
+        unit=_labels(unit),
+        service_area=_labels(area),
     )
 
 
@@ -269,14 +345,13 @@ def _person_categories(
     data: ParticipationData, mask: np.ndarray, on_date: date
 ) -> dict[str, list[str | None]]:
     """One category per distinct attending person in ``mask``, per dimension."""
-    rows = np.flatnonzero(mask & data.participations.attended)
-    _persons, first_rows = np.unique(data.person_id[rows], return_index=True)
-    picked = rows[first_rows]
+    parts = data.participations
+    persons = np.unique(parts.person[mask & parts.attended])
     return {
-        "age_band": [age_band(data.birth_year[i], on_date) for i in picked],
-        "gender": [data.gender[i] or None for i in picked],
-        "municipality": [data.municipality[i] for i in picked],
-        "language": [_language_category(data.language[i]) for i in picked],
+        "age_band": [age_band(data.birth_year[p], on_date) for p in persons],
+        "gender": [data.gender[p] for p in persons],
+        "municipality": [data.municipality[p] for p in persons],
+        "language": [data.language[p] for p in persons],
     }
 
 
@@ -301,10 +376,9 @@ def representativeness_by_kind(
 ) -> list[tuple[str, dict[str, float | None], int]]:
     """(kind, index per dimension, participants) for each activity kind in the data."""
     in_period = _in_period_mask(data, period)
-    kinds = np.asarray(data.kind, dtype=object)
     result = []
     for kind in sorted({k for k in data.kind if k}):
-        categories = _person_categories(data, in_period & (kinds == kind), period.end)
+        categories = _person_categories(data, in_period & (data.kind == kind), period.end)
         indexes = {
             dim: representativeness(categories[dim], reference_shares(dim)).index
             for dim in DIMENSIONS
