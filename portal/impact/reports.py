@@ -189,6 +189,18 @@ def _people_query(dialect: str) -> Select[Any]:
     )
 
 
+def _int_rows(statement: Select[Any], width: int) -> np.ndarray:
+    """An all-integer result as a 2-D array (columns in the second axis), built in C."""
+    result = db.session.connection().execute(statement)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    if not rows:
+        return np.zeros((0, width), dtype=np.int64)
+    return np.array(rows, dtype=np.int64)
+
+
 def _rows(statement: Select[Any], width: int) -> Sequence[Sequence[Any]]:
     """The statement's result as columns.
 
@@ -219,9 +231,8 @@ def load_participations(criteria: ReportFilter) -> ParticipationData:
     (first participation, demographics) are read once each and joined in NumPy.
     """
     dialect = _dialect()
-    activity_id, user_id, day, centihours, attended = _rows(
-        _participation_query(criteria, dialect), 5
-    )
+    matrix = _int_rows(_participation_query(criteria, dialect), 5)
+    activity_id, user_id, day, centihours, attended = matrix.T
     activity_rows = _rows(
         select(Activity.id, Activity.kind, Activity.org_unit_id, Activity.service_area_id)
         .where(*criteria.activity_conditions())
@@ -342,13 +353,13 @@ def _language_category(value: str | None) -> str | None:
 
 
 def _person_categories(
-    data: ParticipationData, mask: np.ndarray, on_date: date
+    data: ParticipationData, mask: np.ndarray, age_bands: list[str | None]
 ) -> dict[str, list[str | None]]:
     """One category per distinct attending person in ``mask``, per dimension."""
     parts = data.participations
     persons = np.unique(parts.person[mask & parts.attended])
     return {
-        "age_band": [age_band(data.birth_year[p], on_date) for p in persons],
+        "age_band": [age_bands[p] for p in persons],
         "gender": [data.gender[p] for p in persons],
         "municipality": [data.municipality[p] for p in persons],
         "language": [data.language[p] for p in persons],
@@ -362,23 +373,32 @@ def _in_period_mask(data: ParticipationData, period: Period) -> np.ndarray:
     return (days >= start) & (days <= end)
 
 
-def representativeness_of(data: ParticipationData, period: Period) -> dict[str, Representativeness]:
+def _age_bands(data: ParticipationData, period: Period) -> list[str | None]:
+    # Age on the last day of the period; one call per person, not per participation.
+    return [age_band(year, period.end) for year in data.birth_year]
+
+
+def representativeness_of(
+    data: ParticipationData, period: Period, ages: list[str | None] | None = None
+) -> dict[str, Representativeness]:
     """Participants of the period against the county population, per dimension.
 
     A person's age band is taken on the last day of the period.
     """
-    categories = _person_categories(data, _in_period_mask(data, period), period.end)
+    ages = _age_bands(data, period) if ages is None else ages
+    categories = _person_categories(data, _in_period_mask(data, period), ages)
     return {dim: representativeness(categories[dim], reference_shares(dim)) for dim in DIMENSIONS}
 
 
 def representativeness_by_kind(
-    data: ParticipationData, period: Period
+    data: ParticipationData, period: Period, ages: list[str | None] | None = None
 ) -> list[tuple[str, dict[str, float | None], int]]:
     """(kind, index per dimension, participants) for each activity kind in the data."""
     in_period = _in_period_mask(data, period)
+    ages = _age_bands(data, period) if ages is None else ages
     result = []
-    for kind in sorted({k for k in data.kind if k}):
-        categories = _person_categories(data, in_period & (data.kind == kind), period.end)
+    for kind in sorted(k for k in set(data.kind.tolist()) if k):
+        categories = _person_categories(data, in_period & (data.kind == kind), ages)
         indexes = {
             dim: representativeness(categories[dim], reference_shares(dim)).index
             for dim in DIMENSIONS
@@ -430,6 +450,7 @@ def build_report(criteria: ReportFilter, *, today: date, overdue_after_days: int
     money, has_costs = load_costs(criteria)
     parts = data.participations
     granularity = criteria.granularity
+    ages = _age_bands(data, period)
     return ImpactReport(
         criteria=criteria,
         as_of=as_of,
@@ -439,8 +460,8 @@ def build_report(criteria: ReportFilter, *, today: date, overdue_after_days: int
         reach_by_unit=reach_by(parts, period, "unit"),
         reach_by_area=reach_by(parts, period, "service_area"),
         reach_trend=reach_trend(parts, period, granularity),
-        representativeness=representativeness_of(data, period),
-        representativeness_by_kind=representativeness_by_kind(data, period),
+        representativeness=representativeness_of(data, period, ages),
+        representativeness_by_kind=representativeness_by_kind(data, period, ages),
         responsiveness=responsiveness(
             produced, period, as_of=as_of, overdue_after_days=overdue_after_days
         ),
