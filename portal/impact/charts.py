@@ -43,8 +43,8 @@ def _scale(values: Sequence[float], maximum: float | None) -> float:
 def horizontal_bars(
     items: Sequence[tuple[str, Sequence[float | None], Sequence[str]]],
     *,
-    width: int = 640,
-    label_width: int = 190,
+    width: int = 680,
+    label_width: int = 250,
     bar_height: int = 18,
     gap: int = 12,
     maximum: float | None = None,
@@ -57,7 +57,7 @@ def horizontal_bars(
     series = max((len(values) for _label, values, _texts in items), default=1)
     flat = [float(v) for _label, values, _t in items for v in values if v is not None]
     top = _scale(flat, maximum)
-    plot_width = width - label_width - 80
+    plot_width = width - label_width - 70
     row_height = series * bar_height + gap
     bars = []
     for row, (label, values, texts) in enumerate(items):
@@ -98,7 +98,9 @@ def columns(
     plot_height = height - label_height
     values = [float(v) for _label, v, _t in items if v is not None]
     top = _scale(values, maximum)
-    slot = width / n
+    # Room at both ends so the first and last labels, centred under their column, fit.
+    margin = 28
+    slot = (width - 2 * margin) / n
     column_width = max(slot * 0.7, 1.0)
     bars = []
     for i, (label, value, text) in enumerate(items):
@@ -108,7 +110,7 @@ def columns(
                 label=label,
                 value=0.0 if value is None else float(value),
                 text=text,
-                x=round(i * slot + (slot - column_width) / 2, 1),
+                x=round(margin + i * slot + (slot - column_width) / 2, 1),
                 y=round(plot_height - size, 1),
                 width=round(column_width, 1),
                 height=round(size, 1),
