@@ -24,6 +24,7 @@ from portal.core.audit import changed_fields, record_audit
 from portal.core.mail import queue_mail
 from portal.core.models import AuditEntry
 from portal.core.permissions import Role
+from portal.core.personal_data import register_personal_data
 from portal.extensions import db
 from portal.impact.metrics import Period, Reach, reach
 from portal.impact.models import (
@@ -571,3 +572,46 @@ def send_monthly_reports(*, month: date, overdue_after_days: int) -> int:
         send_monthly_report(unit=unit, month=month, overdue_after_days=overdue_after_days)
         for unit in units
     )
+
+
+# --- personal data ---------------------------------------------------------------------
+
+
+def _export_participations(user: User) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(
+            Activity.title,
+            Activity.kind,
+            Participation.occurred_on,
+            Participation.role,
+            Participation.attendance,
+            Participation.hours,
+        )
+        .join(Activity, Activity.id == Participation.activity_id)
+        .where(Participation.user_id == user.id)
+        .order_by(Participation.occurred_on, Participation.id)
+    ).all()
+    return [
+        {
+            "activity": title,
+            "kind": kind,
+            "date": occurred_on.isoformat(),
+            "role": role,
+            "attendance": attendance,
+            "hours": str(hours),
+        }
+        for title, kind, occurred_on, role, attendance, hours in rows
+    ]
+
+
+def _erase_participations(user: User) -> None:
+    """Keep the rows: once the person is a tombstone they are anonymous attendance counts.
+
+    Reports and fee totals stay correct, and nothing in a participation identifies the
+    person once their ``users`` row is emptied by the accounts domain.
+    """
+
+
+register_personal_data(
+    "impact_participations", export=_export_participations, erase=_erase_participations
+)

@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.core.i18n import current_locale
+from portal.core.i18n import current_locale, number, percent
 from portal.core.paging import paginate
 from portal.core.permissions import permission_required, public, user_has_permission
 from portal.extensions import db
@@ -114,8 +114,6 @@ def _names(units: list[Any]) -> dict[str | None, str]:
 
 def _chart_context(report: ImpactReport, units: list[Any]) -> dict[str, Any]:
     """Chart geometry for the dashboard; the labels and numbers are the page's own."""
-    from portal.core.i18n import number, percent
-
     kinds = kind_labels()
     trend = charts.columns(
         [

@@ -297,3 +297,24 @@ def test_public_page_shows_published_outputs_without_personal_data(
     client.get("/language/sv")
     swedish = client.get("/impact/you-said-we-did?state=answered").get_data(as_text=True)
     assert "Du sa, vi gjorde" in swedish and "Kyltit" not in swedish
+
+
+# --- personal data -------------------------------------------------------------------------
+
+
+def test_own_data_export_lists_participations_and_erasure_keeps_the_counts(
+    db: Any, chain: dict[str, Any]
+) -> None:
+    from portal.accounts.services import erase_user, export_own_data
+
+    person = chain["people"][1]  # b: the council in February and the panel in March
+    exported = export_own_data(user=person)["impact_participations"]
+    assert [(p["activity"], p["date"], p["hours"]) for p in exported] == [
+        ("Vanhusneuvosto", "2026-02-03", "2.00"),
+        ("Asukasraati", "2026-03-10", "3.50"),
+    ]
+    erase_user(actor=person, user=person)
+    db.session.commit()
+    report = build_report(ReportFilter(period=YEAR), today=TODAY, overdue_after_days=60)
+    assert report.reach.participants == 4  # still counted, now anonymously
+    assert report.representativeness["gender"].unknown == 2  # b's gender went with b
