@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -407,6 +408,50 @@ def representativeness_by_kind(
     return result
 
 
+# --- activities ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityReach:
+    activity_id: int
+    participations: int
+    participants: int
+    hours: Decimal
+
+
+def top_activities(data: ParticipationData, period: Period, limit: int = 15) -> list[ActivityReach]:
+    """The activities with the most attended participations in the period."""
+    parts = data.participations
+    mask = _in_period_mask(data, period) & parts.attended
+    n = int(parts.activity_ids.size)
+    if not n or not mask.any():
+        return []
+    activity = parts.activity[mask]
+    counts = np.bincount(activity, minlength=n)
+    width = max(parts.n_persons, 1)
+    people = np.bincount(np.unique(activity * width + parts.person[mask]) // width, minlength=n)
+    centihours = np.zeros(n, dtype=np.int64)
+    np.add.at(centihours, activity, parts.centihours[mask])
+    order = np.argsort(-counts, kind="stable")[:limit]
+    return [
+        ActivityReach(
+            activity_id=int(parts.activity_ids[i]),
+            participations=int(counts[i]),
+            participants=int(people[i]),
+            hours=Decimal(int(centihours[i])).scaleb(-2),
+        )
+        for i in order
+        if counts[i] > 0
+    ]
+
+
+def activity_titles(ids: Sequence[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Activity.id, Activity.title).where(Activity.id.in_(ids)))
+    return {activity_id: title for activity_id, title in rows}
+
+
 # --- the report -------------------------------------------------------------------------
 
 
@@ -435,6 +480,7 @@ class ImpactReport:
     cost: Cost
     cost_trend: tuple[TrendPoint[Cost], ...]
     cost_by_activity: dict[int, Any] = field(default_factory=dict)
+    top_activities: list[ActivityReach] = field(default_factory=list)
 
 
 def build_report(criteria: ReportFilter, *, today: date, overdue_after_days: int) -> ImpactReport:
@@ -480,6 +526,7 @@ def build_report(criteria: ReportFilter, *, today: date, overdue_after_days: int
         has_costs=has_costs,
         cost=cost(money, parts, period),
         cost_trend=cost_trend(money, parts, period, granularity),
+        top_activities=top_activities(data, period),
         cost_by_activity=(
             {c.activity_id: c for c in cost_by_activity(money, parts, period)} if has_costs else {}
         ),

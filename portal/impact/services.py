@@ -256,6 +256,8 @@ class OutputFilter:
     kind: str | None = None
     older_than_days: int | None = None
     search: str = ""
+    produced_from: date | None = None
+    produced_to: date | None = None
 
 
 def _search_condition(search: str) -> Any:
@@ -289,6 +291,13 @@ def filtered_outputs_query(criteria: OutputFilter, *, now: datetime) -> Select[t
         query = query.where(Activity.kind == criteria.kind)
     if criteria.older_than_days:
         query = query.where(Output.created_at < now - timedelta(days=criteria.older_than_days))
+    if criteria.produced_from:
+        query = query.where(
+            Output.created_at >= datetime.combine(criteria.produced_from, time.min, UTC)
+        )
+    if criteria.produced_to:
+        following = criteria.produced_to + timedelta(days=1)
+        query = query.where(Output.created_at < datetime.combine(following, time.min, UTC))
     condition = _search_condition(criteria.search)
     if condition is not None:
         query = query.where(condition)

@@ -42,6 +42,7 @@ from portal.impact.pdf import report_pdf
 from portal.impact.reports import (
     ImpactReport,
     ReportFilter,
+    activity_titles,
     build_report,
     default_period,
     municipality_names,
@@ -169,6 +170,7 @@ def _chart_context(report: ImpactReport, units: list[Any]) -> dict[str, Any]:
     )
     return {
         "unit_rows": unit_rows,
+        "activity_titles": activity_titles([a.activity_id for a in report.top_activities]),
         "participation_chart": trend,
         "response_chart": response_trend,
         "kind_chart": by_kind,
@@ -186,10 +188,22 @@ def dashboard() -> Any:
             "impact/dashboard.html", form=form, report=None, **label_context()
         ), 400
     report = build_report(criteria, today=_today(), overdue_after_days=_overdue_days())
+    recent = filtered_outputs_query(
+        OutputFilter(
+            state="all",
+            unit_id=criteria.unit_id,
+            service_area_id=criteria.service_area_id,
+            kind=criteria.kind,
+            produced_from=criteria.period.start,
+            produced_to=criteria.period.end,
+        ),
+        now=datetime.now(UTC),
+    ).limit(10)
     return render_template(
         "impact/dashboard.html",
         form=form,
         report=report,
+        recent_outputs=list(db.session.scalars(recent).unique()),
         unit_names=_names(units),
         query=request.args.to_dict(),
         **_chart_context(report, units),

@@ -51,6 +51,14 @@ def test_report_over_the_year(db: Any, chain: dict[str, Any]) -> None:
     assert o.implemented_share == pytest.approx(0.5)
     assert o.median_days_to_implementation == 120  # Mar 2 → Jun 30
     assert report.has_costs is False
+    top = [
+        (a.activity_id, a.participations, a.participants, a.hours) for a in report.top_activities
+    ]
+    assert top == [
+        (chain["council"].id, 2, 2, Decimal("4.00")),  # a and b in February
+        (chain["panel"].id, 2, 2, Decimal("7.00")),  # b and c in March
+        (chain["workshop"].id, 1, 1, Decimal("1.25")),
+    ]
 
 
 def test_new_participants_are_new_to_participation_altogether(
@@ -169,6 +177,9 @@ def test_dashboard_shows_the_filtered_report(login_as: Any, chain: dict[str, Any
     # the text summary: 2 people took part 2 times in 1 activity
     assert "2 henkilöä osallistui 2 kertaa 1 toimintaan" in html
     assert "Ei kustannustietoja" in html
+    assert f'href="/impact/activities/{chain["council"].id}"' in html  # most participation
+    assert "Lisää penkkejä" in html  # latest outputs of the unit
+    assert "Ajanvaraus puhelimitse" not in html  # the clinic's
     assert viewer.get("/impact/?start=2026-12-31&end=2026-01-01").status_code == 400
     assert viewer.get("/impact/?start=nonsense").status_code == 400
 
