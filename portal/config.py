@@ -59,6 +59,8 @@ class Config:
     county_name: str = "Pirkanmaan hyvinvointialue"
     feedback_email: str = "saavutettavuus@example.invalid"
     csrf_enabled: bool = True
+    # Outputs without a response after this many days are overdue and reminded about.
+    impact_response_days: int = 60
     log_level: str = "INFO"
 
     @classmethod

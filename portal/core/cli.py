@@ -116,6 +116,7 @@ def create_admin_command(email: str, name: str, password: str) -> None:
 def register_cli(app: Flask) -> None:
     from portal.fees.cli import fees_cli
     from portal.pool.cli import pool_cli
+    from portal.impact.cli import impact_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(translations_cli)
@@ -123,3 +124,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(fees_cli)
     app.cli.add_command(pool_cli)
+    app.cli.add_command(impact_cli)

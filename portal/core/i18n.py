@@ -37,13 +37,11 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
         "portal/core",
         "portal/accounts",
         "portal/public",
-        "portal/impact",
         "templates/base.html",
         "templates/_forms.html",
         "templates/core",
         "templates/accounts",
         "templates/public",
-        "templates/impact",
         "templates/errors",
         "templates/emails",
     ),
@@ -52,6 +50,7 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
     "fees": ("portal/fees", "templates/fees"),
     "initiatives": ("portal/initiatives", "templates/initiatives"),
     "pool": ("portal/pool", "templates/pool"),
+    "impact": ("portal/impact", "templates/impact"),
 }
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"

@@ -30,6 +30,8 @@ MAIN_NAVIGATION: tuple[NavItem, ...] = (
     NavItem("initiatives.list_initiatives", initiative_labels.NAV_INITIATIVES),
     NavItem("pool.join", _l("Resident pool")),
     NavItem("pool.list_members", _l("Pool registry"), "pool.manage"),
+    NavItem("impact.public_outputs", _l("You said, we did")),
+    NavItem("impact.dashboard", _l("Impact"), "impact.view"),
     NavItem("impact.list_outputs", _l("Responses"), "impact.view"),
     *(NavItem(*entry) for entry in COUNCILS_NAVIGATION),
     *(NavItem(*entry) for entry in EXPERTS_NAVIGATION),

@@ -10,7 +10,15 @@ from sqlalchemy import select
 
 from portal.accounts.models import OrgUnit, OrgUnitKind, User
 from portal.extensions import db
-from portal.impact.models import Activity, ActivityKind, ActivityStatus, OutputKind
+from portal.impact.models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Decision,
+    ImplementationStatus,
+    OutputKind,
+    Response,
+)
 from portal.impact.services import record_participation, register_activity, register_output
 
 
@@ -46,6 +54,44 @@ def seed_impact() -> Iterable[str]:
         text="Sähköisen ajanvarauksen rinnalle tarvitaan aina myös puhelinvaraus.",
         source_type="demo_output",
         source_id=1,
+    )
+    # Two answered outputs, so that "you said, we did" and the reports have something
+    # to show: one carried out, one partly accepted with the reason residents read.
+    signs = register_output(
+        activity=workshop,
+        kind=OutputKind.RECOMMENDATION,
+        title="Selkeät opasteet terveysasemalle",
+        text="Opasteet sisäänkäynniltä vastaanotoille selkokielellä ja kuvin.",
+        source_type="demo_output",
+        source_id=2,
+    )
+    chat = register_output(
+        activity=workshop,
+        kind=OutputKind.RECOMMENDATION,
+        title="Chat-palvelu auki myös iltaisin",
+        text="Digitaalinen chat-palvelu auki arkisin kello 20 asti.",
+        source_type="demo_output",
+        source_id=3,
+    )
+    db.session.add_all(
+        [
+            Response(
+                output=signs,
+                decision=Decision.ACCEPTED,
+                decided_on=today - timedelta(days=20),
+                decision_reference="Palvelualueen johtoryhmä § 12",
+                implementation_status=ImplementationStatus.DONE,
+                implemented_on=today - timedelta(days=5),
+            ),
+            Response(
+                output=chat,
+                decision=Decision.PARTLY_ACCEPTED,
+                decided_on=today - timedelta(days=10),
+                reason="Chat on auki iltaisin kokeiluna kahtena arki-iltana viikossa.",
+                implementation_status=ImplementationStatus.IN_PROGRESS,
+                implementation_planned_on=today + timedelta(days=30),
+            ),
+        ]
     )
     register_activity(
         kind=ActivityKind.FEEDBACK,

@@ -300,12 +300,19 @@ class Participations:
         kind: Sequence[str | None] | None = None,
         unit: Sequence[str | None] | None = None,
         service_area: Sequence[str | None] | None = None,
+        first_participated_on: Any = None,
     ) -> Participations:
         """Build from equal-length columns, e.g. straight from a query result.
 
         ``participated_on`` may hold ``date`` objects, ``datetime64`` values or integer
         days since 1970-01-01. ``hours`` may hold Decimals or floats and is rounded to
         0.01 h. ``attended`` defaults to all True.
+
+        ``first_participated_on`` optionally gives, per row, the day of the person's first
+        attended participation anywhere (None if unknown). A query filtered to one unit or
+        kind cannot see the rest of a person's history; with this column "new participant"
+        still means new to participation altogether. The earlier of it and the rows' own
+        first day is used.
         """
         activity_raw = np.asarray(activity_id, dtype=np.int64).reshape(-1)
         person_raw = np.asarray(person_id, dtype=np.int64).reshape(-1)
@@ -328,6 +335,13 @@ class Participations:
         n_persons = int(person_ids.size)
         first_day = np.full(n_persons, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(first_day, person[attended_arr], day[attended_arr])
+        if first_participated_on is not None:
+            known_first = np.asarray(first_participated_on, dtype="datetime64[D]").astype(np.int64)
+            known_first = known_first.reshape(-1)
+            if known_first.size != n:
+                raise ValueError("participation columns differ in length")
+            has_first = known_first != _NAT
+            np.minimum.at(first_day, person[has_first], known_first[has_first])
         return cls(
             activity=activity.astype(np.int64).reshape(-1),
             person=person.astype(np.int64).reshape(-1),

@@ -112,6 +112,18 @@ class Participation(IdMixin, Base):
     __table_args__ = (
         UniqueConstraint("activity_id", "user_id", "event_type", "event_id"),
         Index("ix_participations_activity_occurred", "activity_id", "occurred_on"),
+        # Covers the impact reports' participation query, so a five-year report reads
+        # the index alone instead of 50,000 table rows.
+        Index(
+            "ix_participations_report",
+            "occurred_on",
+            "activity_id",
+            "user_id",
+            "attendance",
+            "hours",
+        ),
+        # The first attended day of each person ("new participant").
+        Index("ix_participations_user_first", "user_id", "attendance", "occurred_on"),
     )
 
 
@@ -130,6 +142,8 @@ class Output(IdMixin, Base):
     source_type: Mapped[str] = mapped_column(String(40), default="")
     source_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # When decision makers were last reminded that this output still awaits a response.
+    reminded_at: Mapped[datetime | None]
 
     activity: Mapped[Activity] = relationship(lazy="joined")
     response: Mapped[Response | None] = relationship(back_populates="output", lazy="joined")
@@ -158,3 +172,21 @@ class Response(IdMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     output: Mapped[Output] = relationship(back_populates="response")
+
+    __table_args__ = (Index("ix_responses_decided_on", "decided_on"),)
+
+
+class MonthlyReport(IdMixin, Base):
+    """A monthly impact summary sent to a unit's manager; one row per unit and month.
+
+    The unique constraint makes the monthly command idempotent even when two schedulers
+    run it at the same time: the second insert fails and that unit is skipped.
+    """
+
+    __tablename__ = "impact_monthly_reports"
+
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"))
+    month: Mapped[date]  # the first day of the reported month
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("org_unit_id", "month"),)

@@ -170,6 +170,33 @@ def test_reach_of_an_empty_period_and_of_no_data() -> None:
     assert [p.value for p in reach_trend([], YEAR_2024, "quarter")] == [NOTHING] * 4
 
 
+def test_known_first_participation_turns_a_new_participant_into_a_returning_one() -> None:
+    # Person 7 attends once in 2024 in these rows, but a row filtered out of the query
+    # (another unit) shows they first took part in 2022: they are returning, not new.
+    # Person 8 has no earlier history (None) and stays new.
+    data = Participations.from_columns(
+        activity_id=[1, 1],
+        person_id=[7, 8],
+        participated_on=[date(2024, 5, 1), date(2024, 5, 1)],
+        hours=[2, 2],
+        first_participated_on=[date(2022, 3, 1), None],
+    )
+    result = reach(data, YEAR_2024)
+    assert (result.participants, result.new_participants, result.returning_participants) == (
+        2,
+        1,
+        1,
+    )
+    with pytest.raises(ValueError):
+        Participations.from_columns(
+            activity_id=[1],
+            person_id=[7],
+            participated_on=[date(2024, 5, 1)],
+            hours=[1],
+            first_participated_on=[None, None],
+        )
+
+
 def test_reach_by_kind_counts_a_person_in_each_group() -> None:
     groups = {g.key: g.value for g in reach_by(PARTICIPATIONS, YEAR_2024, "kind")}
     assert list(groups) == ["council_term", "panel", "workshop"]  # sorted
