@@ -98,9 +98,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.core.views import bp as core_bp
     from portal.impact.views import bp as impact_bp
+    from portal.panels.views import bp as panels_bp
     from portal.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(impact_bp)
+    app.register_blueprint(panels_bp)

@@ -4,5 +4,6 @@ from portal.accounts import models as accounts_models  # noqa: F401
 from portal.core import models as core_models  # noqa: F401
 from portal.core.db import Base
 from portal.impact import models as impact_models  # noqa: F401
+from portal.panels import models as panels_models  # noqa: F401
 
 metadata = Base.metadata

@@ -47,6 +47,7 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
         "templates/errors",
         "templates/emails",
     ),
+    "panels": ("portal/panels", "templates/panels"),
 }
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from portal.core.i18n import LOCALE_NAMES, LOCALES, current_locale
 from portal.core.permissions import PUBLIC, user_has_permission
+from portal.panels import labels as panel_labels
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class NavItem:
 # Public entries first, then working tools; domains add their entries here.
 MAIN_NAVIGATION: tuple[NavItem, ...] = (
     NavItem("public.home", _l("Take part")),
+    NavItem("panels.list_panels", panel_labels.NAV_PANELS),
+    NavItem("panels.manage_panels", panel_labels.NAV_MANAGE_PANELS, "panels.manage"),
     NavItem("impact.list_outputs", _l("Responses"), "impact.view"),
     NavItem("core.list_audit_entries", _l("Audit log"), "audit.view"),
     NavItem("accounts.list_users", _l("Users"), "admin.manage_users"),

@@ -408,9 +408,7 @@ def _explain(
         min_sum = int(np.maximum(lo[rows], 0).sum())
         if min_sum > k:
             problems.append(f"feature {feat}: minimums sum to {min_sum} > {seats} {k}")
-            conflicts.append(
-                Conflict("minimums_exceed_size", feat, required=min_sum, available=k)
-            )
+            conflicts.append(Conflict("minimums_exceed_size", feat, required=min_sum, available=k))
         reachable = int(np.minimum(np.maximum(hi[rows], 0), available[rows]).sum())
         if reachable < k:
             capped = bool((available[rows] < hi[rows]).any())
