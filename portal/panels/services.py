@@ -376,7 +376,10 @@ def add_candidates_by_email(*, actor: User, panel: Panel, emails: list[str]) -> 
 
 def pool_available() -> bool:
     """Whether the resident pool's invitations can supply candidates."""
-    return importlib.util.find_spec("portal.pool.services") is not None
+    try:
+        return importlib.util.find_spec("portal.pool.services") is not None
+    except ModuleNotFoundError:  # no ``portal.pool`` package at all
+        return False
 
 
 def import_pool_respondents(*, actor: User, panel: Panel) -> int:
