@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterable
 
 from portal.accounts.demo import seed_accounts
 from portal.impact.demo import seed_impact
+from portal.panels.demo import seed_panels
 
 # Each seeder returns lines to print; later seeders may use what earlier ones created.
-DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (seed_accounts, seed_impact)
+DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (seed_accounts, seed_impact, seed_panels)
 
 
 def seed_demo() -> list[str]:

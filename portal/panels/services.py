@@ -2,7 +2,7 @@
 
 The draw itself runs outside the web request. :func:`start_draw` stores the draw with a
 snapshot of the candidates and the quotas, queues a job (``panel_draw_jobs``) and, unless
-``PANELS_DRAW_RUNNER`` is ``"worker"``, starts a background thread with its own application
+``PORTAL_PANELS_DRAW_RUNNER`` (or the app setting ``PANELS_DRAW_RUNNER``) is ``"worker"``, starts a background thread with its own application
 context to run it. The thread suits a single machine; with several hosts set the runner to
 ``worker`` and run ``flask --app wsgi panels run-jobs``, which claims queued jobs one at a
 time with an atomic update, so several workers never run the same job.
@@ -14,6 +14,7 @@ import csv
 import importlib.util
 import io
 import logging
+import os
 import secrets
 import threading
 import time
@@ -596,7 +597,10 @@ _threads: dict[int, threading.Thread] = {}
 def launch_draw_job(draw_id: int) -> threading.Thread | None:
     """Run the draw's job in a background thread unless a separate worker runs jobs."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("PANELS_DRAW_RUNNER", "thread") != "thread":
+    runner = app.config.get("PANELS_DRAW_RUNNER") or os.environ.get(
+        "PORTAL_PANELS_DRAW_RUNNER", "thread"
+    )
+    if runner != "thread":
         return None
     job_id = db.session.scalar(select(PanelDrawJob.id).where(PanelDrawJob.draw_id == draw_id))
     thread = threading.Thread(

@@ -57,7 +57,11 @@ def _ready_panel(db: Any, coordinator: Any, *, candidates: int = 40, size: int =
     services.upload_candidates(actor=coordinator, panel=panel, text=_people_csv(candidates))
     services.publish_panel(actor=coordinator, panel=panel)
     services.announce_seed(
-        actor=coordinator, panel=panel, seed="7 12 19 24 31 38", seed_source="Lotto", method="leximin"
+        actor=coordinator,
+        panel=panel,
+        seed="7 12 19 24 31 38",
+        seed_source="Lotto",
+        method="leximin",
     )
     return panel
 
@@ -147,7 +151,9 @@ def test_infeasible_quotas_are_explained_not_raised(login_as: Any, db: Any) -> N
         text="id,gender\n" + "".join(f"m{i},man\n" for i in range(12)) + "w1,woman\n",
     )
     services.publish_panel(actor=client.user, panel=panel)
-    services.announce_seed(actor=client.user, panel=panel, seed="1", seed_source="", method="leximin")
+    services.announce_seed(
+        actor=client.user, panel=panel, seed="1", seed_source="", method="leximin"
+    )
     quotas = client.get(f"/panels/{panel.id}/quotas").get_data(as_text=True)
     assert "Paneelia ei voi arpoa näillä kiintiöillä" in quotas
     url = f"/panels/{panel.id}/draw"
@@ -279,13 +285,14 @@ def test_replacement_keeps_quotas_and_is_audited(login_as: Any, db: Any) -> None
     assert db.session.get(PanelMember, member.id).status == MemberStatus.DROPPED
     active = services.panel_members(panel)
     assert len(active) == 8
-    replacement = db.session.scalars(
-        select(PanelDraw).where(PanelDraw.kind == "replacement")
-    ).one()
+    replacement = db.session.scalars(select(PanelDraw).where(PanelDraw.kind == "replacement")).one()
     assert replacement.dropped == [member.candidate.pseudonym]
     assert sorted(m.candidate.pseudonym for m in active) == replacement.selected
     candidates = [Candidate(r["id"], r["features"]) for r in replacement.snapshot]
-    assert panel_meets_quotas(replacement.selected, candidates, services.categories_of(panel.quotas)) == []
+    assert (
+        panel_meets_quotas(replacement.selected, candidates, services.categories_of(panel.quotas))
+        == []
+    )
     assert services.reproduce_draw(replacement).matches
     assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "panels.replace")).one()
     report = client.get(f"/panels/{panel.id}/report").get_data(as_text=True)
