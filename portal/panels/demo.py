@@ -20,7 +20,7 @@ PILOT_QUESTION = "Miten teemme digitaalisen muutoksen kunnioittavasti ja vastuul
 
 def _volunteers(count: int) -> str:
     # Volunteer pools lean older and towards Tampere; the draw's quotas correct for that.
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # noqa: S311 - synthetic demo data, not security
     ages = [band.label for band in AGE_BANDS]
     age_weights = [4, 7, 9, 11, 15, 17, 8]
     groups = ["Tampere", "Kehyskunnat", "rest"]

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from portal.core.i18n import current_locale
 from portal.panels.features import category_label, feature_label
-from portal.panels.selection import Conflict, Feasibility, QuotaChange, Replacement
+from portal.panels.selection import Feasibility, Replacement
 
 
 def explanation_data(report: Feasibility | Replacement) -> dict[str, Any]:
@@ -107,12 +107,3 @@ def conflict_sentences(data: dict[str, Any]) -> list[str]:
 
 def change_sentences(data: dict[str, Any]) -> list[str]:
     return [_change_sentence(c) for c in data.get("changes", [])]
-
-
-__all__ = [
-    "Conflict",
-    "QuotaChange",
-    "change_sentences",
-    "conflict_sentences",
-    "explanation_data",
-]

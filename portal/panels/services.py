@@ -1,11 +1,12 @@
 """Business rules of resident panels: set-up, candidates, the draw, replacements, workspace.
 
 The draw itself runs outside the web request. :func:`start_draw` stores the draw with a
-snapshot of the candidates and the quotas, queues a job (``panel_draw_jobs``) and, unless
-``PORTAL_PANELS_DRAW_RUNNER`` (or the app setting ``PANELS_DRAW_RUNNER``) is ``"worker"``, starts a background thread with its own application
-context to run it. The thread suits a single machine; with several hosts set the runner to
-``worker`` and run ``flask --app wsgi panels run-jobs``, which claims queued jobs one at a
-time with an atomic update, so several workers never run the same job.
+snapshot of the candidates and the quotas and queues a job (table ``panel_draw_jobs``).
+By default it then starts a background thread with its own application context to run
+the job; the thread suits a single machine. With several hosts, set
+``PORTAL_PANELS_DRAW_RUNNER=worker`` and run ``flask --app wsgi panels run-jobs``: workers
+claim queued jobs with an atomic update, so a job never runs twice at the same time, and
+the job's progress (fraction and stage) is stored for the coordinator's page either way.
 """
 
 from __future__ import annotations

@@ -150,6 +150,8 @@ def test_infeasible_quotas_are_explained_not_raised(login_as: Any, db: Any) -> N
         panel=panel,
         text="id,gender\n" + "".join(f"m{i},man\n" for i in range(12)) + "w1,woman\n",
     )
+    # woman, man, other, not known
+    services.update_quotas(actor=client.user, panel=panel, bounds=[(4, 6), (4, 6), (0, 1), (0, 1)])
     services.publish_panel(actor=client.user, panel=panel)
     services.announce_seed(
         actor=client.user, panel=panel, seed="1", seed_source="", method="leximin"
@@ -160,13 +162,15 @@ def test_infeasible_quotas_are_explained_not_raised(login_as: Any, db: Any) -> N
     response = client.post(url, data={"csrf_token": csrf_token(client, url)})
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert "Sukupuoli: nainen: vähimmäismäärä on 4, mutta siihen kuuluu vain 1 ehdokas" in text
-    assert "laske vähimmäismäärä 4:stä 1:een" in text
+    assert (
+        "Sukupuoli: nainen: vähimmäismäärä on 4, mutta ehdokkaita on vain 1 (3 liian vähän)" in text
+    )
+    assert "Sukupuoli: nainen: laske vähimmäismäärä arvosta 4 arvoon 1." in text
     assert db.session.scalars(select(PanelDraw)).first() is None
     # the same explanation in Swedish
     client.get("/language/sv")
     swedish = client.post(url, data={"csrf_token": csrf_token(client, url)})
-    assert "Kön: kvinna: minimiantalet är 4 men bara 1 kandidater hör dit" in swedish.get_data(
+    assert "Kön: kvinna: minimiantalet är 4 men antalet kandidater är bara 1" in swedish.get_data(
         as_text=True
     )
 
