@@ -26,11 +26,13 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from portal.accounts.models import User
 from portal.core.audit import record_audit
 from portal.core.db import utcnow
+from portal.core.mail import queue_mail
 from portal.core.personal_data import register_personal_data
 from portal.extensions import db
 from portal.impact.models import Activity, ActivityStatus, Attendance, Participation
@@ -55,7 +57,6 @@ from portal.panels.selection import (
     Candidate,
     Category,
     Feasibility,
-    SelectionInputError,
     check_feasibility,
     draw_replacement,
 )
@@ -99,6 +100,23 @@ def _sync_activity(panel: Panel) -> Activity:
         starts_on=panel.starts_on,
         ends_on=panel.ends_on,
         status=status,
+    )
+
+
+def activity_pays_fee(activity_id: int) -> bool:
+    """Whether attended sessions of the panel behind an activity are paid a fee.
+
+    For the fees domain: participations with ``event_type="panel_session"`` are payable
+    only when this is true.
+    """
+    return bool(
+        db.session.scalar(
+            select(Panel.pays_fee)
+            .join(
+                Activity, (Activity.source_id == Panel.id) & (Activity.source_type == SOURCE_TYPE)
+            )
+            .where(Activity.id == activity_id)
+        )
     )
 
 
@@ -665,20 +683,26 @@ def run_draw_job(job_id: int) -> str:
     draw = job.draw
     draw.status = DrawStatus.RUNNING
     db.session.commit()
-    candidates = [Candidate(row["id"], row["features"]) for row in draw.snapshot]
     try:
-        result = draw_from_candidates(
-            candidates,
-            categories_of(draw.quotas),
-            draw.size,
-            draw.seed,
-            draw.method,  # type: ignore[arg-type]
-            progress=_Progress(job),
-        )
-    except (SelectionInputError, RuntimeError, ValueError) as error:
+        return _compute_draw(job, draw)
+    except Exception:  # never leave a job "running": record the failure for the coordinator
         db.session.rollback()
         log.exception("panel draw %s failed", draw.id)
-        return _finish(job, DrawStatus.FAILED, error=type(error).__name__)
+        job = db.session.get(PanelDrawJob, job_id)
+        assert job is not None
+        return _finish(job, DrawStatus.FAILED, error="error")
+
+
+def _compute_draw(job: PanelDrawJob, draw: PanelDraw) -> str:
+    candidates = [Candidate(row["id"], row["features"]) for row in draw.snapshot]
+    result = draw_from_candidates(
+        candidates,
+        categories_of(draw.quotas),
+        draw.size,
+        draw.seed,
+        draw.method,  # type: ignore[arg-type]
+        progress=_Progress(job),
+    )
     if isinstance(result, Feasibility):
         draw.explanation = explanation_data(result)
         return _finish(job, DrawStatus.INFEASIBLE)
@@ -696,6 +720,7 @@ def run_draw_job(job_id: int) -> str:
         )
     panel.status = PanelStatus.DRAWN
     _sync_activity(panel)
+    _notify_selected(panel, [by_pseudonym[p] for p in selected])
     actor = db.session.get(User, draw.created_by_id) if draw.created_by_id else None
     record_audit(
         actor=actor,
@@ -712,6 +737,31 @@ def run_draw_job(job_id: int) -> str:
         },
     )
     return _finish(job, DrawStatus.DONE)
+
+
+def _external(endpoint: str, **values: Any) -> str:
+    # Built without a request, since draws are finished by a background job.
+    base = current_app.config["PORTAL"].base_url.rstrip("/")
+    return base + current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def _notify_selected(panel: Panel, candidates: list[PanelCandidate]) -> None:
+    """Tell the drawn people with an email address (the mail goes after the commit)."""
+    for candidate in candidates:
+        user = candidate.user
+        if user is None or not user.email or user.erased_at is not None:
+            continue
+        queue_mail(
+            to=user.email,
+            subject=_l("You have been drawn to a resident panel"),
+            template="panels/emails/selected",
+            locale=user.locale,
+            name=user.display_name,
+            question=panel.question,
+            starts_on=panel.starts_on,
+            panel_url=_external("panels.show_panel", panel_id=panel.id),
+            my_url=_external("panels.my_chances"),
+        )
 
 
 def _finish(job: PanelDrawJob, status: DrawStatus, error: str = "") -> str:
@@ -858,6 +908,7 @@ def replace_member(*, actor: User, panel: Panel, member: PanelMember, seed: str)
         db.session.add(
             PanelMember(panel_id=panel.id, candidate_id=incoming[pseudonym].id, draw_id=draw.id)
         )
+    _notify_selected(panel, list(incoming.values()))
     record_audit(
         actor=actor,
         action="panels.replace",

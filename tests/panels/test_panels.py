@@ -24,7 +24,7 @@ from portal.panels.models import (
 )
 from portal.panels.selection import Candidate, Category, panel_meets_quotas
 from portal.panels.selection_io import draw_from_candidates
-from tests.conftest import csrf_token
+from tests.conftest import body_text, csrf_token
 
 AGES = ["15-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"]
 
@@ -316,7 +316,7 @@ def _resident(db: Any, create_user: Any, i: int) -> Any:
 
 
 def test_residents_see_only_their_own_chance_and_attendance_is_recorded(
-    login_as: Any, create_user: Any, db: Any
+    login_as: Any, create_user: Any, db: Any, mailbox: Any
 ) -> None:
     coordinator = login_as("coordinator")
     residents = [_resident(db, create_user, i) for i in range(16)]
@@ -334,6 +334,12 @@ def test_residents_see_only_their_own_chance_and_attendance_is_recorded(
     services.start_draw(actor=coordinator.user, panel=panel)
     draw = _finished(db, panel)
     assert draw.status == DrawStatus.DONE and draw.method == "legacy"
+
+    drawn = [m.candidate.user for m in services.panel_members(panel)]
+    message = mailbox.wait_for(drawn[0].email)[0]
+    assert message["Subject"] == "Sinut on arvottu asukaspaneeliin"
+    assert f"http://localhost/panels/{panel.id}" in body_text(message)
+    assert services.activity_pays_fee(services.panel_activity(panel).id) is True
 
     someone = residents[0]
     candidate = db.session.scalars(
@@ -423,3 +429,66 @@ def test_personal_data_export_and_erasure(login_as: Any, create_user: Any, db: A
     db.session.commit()
     candidate = db.session.scalars(select(PanelCandidate)).one()
     assert candidate.user_id is None and candidate.features == {"gender": "woman"}
+
+
+def test_pool_respondents_become_candidates_when_the_pool_exists(
+    login_as: Any, create_user: Any, db: Any, monkeypatch: Any
+) -> None:
+    import importlib.machinery
+    import sys
+    import types
+
+    client = login_as("coordinator")
+    panel = _panel(db, client.user, features=["gender"])
+    yes = [_resident(db, create_user, i) for i in range(3)]
+    asked: list[tuple[int, str]] = []
+
+    def invitation_respondents(*, activity_id: int, answer: str = "yes") -> list[Any]:
+        asked.append((activity_id, answer))
+        return yes
+
+    fake = types.ModuleType("portal.pool.services")
+    fake.__spec__ = importlib.machinery.ModuleSpec("portal.pool.services", None)
+    fake.invitation_respondents = invitation_respondents  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "portal.pool.services", fake)
+    url = f"/panels/{panel.id}/candidates"
+    page = client.get(url).get_data(as_text=True)
+    assert f"/panels/{panel.id}/candidates/pool" in page
+    response = client.post(f"{url}/pool", data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 302
+    assert asked == [(services.panel_activity(panel).id, "yes")]
+    rows = db.session.scalars(select(PanelCandidate)).all()
+    assert sorted(r.user_id for r in rows) == sorted(u.id for u in yes)
+    assert {r.source for r in rows} == {"pool"}
+    # importing again adds nobody twice
+    client.post(f"{url}/pool", data={"csrf_token": csrf_token(client, url)})
+    assert len(db.session.scalars(select(PanelCandidate)).all()) == 3
+
+
+def test_draw_command_prints_the_json_of_run_draw(runner: Any, tmp_path: Any) -> None:
+    from portal.panels.selection_io import run_draw
+
+    people = tmp_path / "people.csv"
+    categories = tmp_path / "categories.csv"
+    people.write_text(_people_csv(30))
+    categories.write_text(
+        "feature,value,min,max\ngender,woman,3,5\ngender,man,3,5\n"
+        + "".join(f"age_band,{band},0,2\n" for band in AGES)
+    )
+    args = ["--people", str(people), "--categories", str(categories), "--size", "8"]
+    result = runner.invoke(args=["panels", "draw", *args, "--seed", "42", "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    expected = run_draw(people, categories, 8, "42")
+    printed.pop("seconds"), expected.pop("seconds")
+    assert printed == expected
+    legacy = runner.invoke(
+        args=["panels", "draw", *args, "--seed", "42", "--method", "legacy", "--json"]
+    )
+    assert json.loads(legacy.output)["feasible"] is True
+    categories.write_text("feature,value,min,max\ngender,woman,9,9\ngender,man,0,8\n")
+    people.write_text("id,gender\n" + "".join(f"p{i},man\n" for i in range(10)))
+    infeasible = runner.invoke(args=["panels", "draw", *args, "--seed", "42", "--json"])
+    assert infeasible.exit_code == 0
+    report = json.loads(infeasible.output)
+    assert report["feasible"] is False and report["explanation"]
