@@ -160,6 +160,17 @@ class UploadForm(Form):
     )
 
 
+class LinkAccountForm(Form):
+    email = StringField(
+        _l("Email address of the member's account"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(message=_l("Enter the email address.")),
+            Length(max=254),
+        ],
+    )
+
+
 class ReplacementForm(Form):
     seed = StringField(
         _l("Seed for the replacement draw"),

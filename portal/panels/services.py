@@ -925,6 +925,39 @@ def replace_member(*, actor: User, panel: Panel, member: PanelMember, seed: str)
     return draw
 
 
+def link_member_account(*, actor: User, panel: Panel, member: PanelMember, email: str) -> User:
+    """Link a member drawn from an uploaded list to their portal account.
+
+    Attendance, fees and the member's own view of their chance need an account; people
+    who signed up on paper get one from the coordinator and are linked here.
+    """
+    if member.panel_id != panel.id:
+        raise PanelError("not_member")
+    candidate = member.candidate
+    if candidate.user_id is not None:
+        raise PanelError("already_linked")
+    user = db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise PanelError("no_account")
+    taken = db.session.scalar(
+        select(PanelCandidate.id).where(
+            PanelCandidate.panel_id == panel.id, PanelCandidate.user_id == user.id
+        )
+    )
+    if taken is not None:
+        raise PanelError("already_candidate")
+    candidate.user_id = user.id
+    record_audit(
+        actor=actor,
+        action="panels.member_linked",
+        object_type="panel_candidate",
+        object_id=candidate.id,
+        changes={"panel_id": panel.id, "user_id": user.id},
+    )
+    db.session.commit()
+    return user
+
+
 # --- workspace ---------------------------------------------------------------------------
 
 

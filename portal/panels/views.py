@@ -35,6 +35,7 @@ from portal.panels.features import (
 )
 from portal.panels.forms import (
     EmailListForm,
+    LinkAccountForm,
     MaterialForm,
     PanelForm,
     QuotasForm,
@@ -120,6 +121,9 @@ def _error_message(error: services.PanelError) -> list[str]:
         "material_empty": _("Give a link or a text."),
         "attendance": _("Choose present, remote or absent for each member."),
         "method": _("Choose a method."),
+        "already_linked": _("The member is already linked to an account."),
+        "no_account": _("No account has that email address."),
+        "already_candidate": _("That account is already a candidate for this panel."),
     }
     return [messages.get(code, _("The request could not be completed."))]
 
@@ -704,6 +708,30 @@ def replace_member(panel_id: int, member_id: int) -> Any:
     status = 400 if request.method == "POST" else 200
     return render_template(
         "panels/replace.html", panel=panel, member=member, form=form, errors=errors, **_labels()
+    ), status
+
+
+@bp.route("/<int:panel_id>/members/<int:member_id>/account", methods=["GET", "POST"])
+@permission_required("panels.manage")
+def link_member_account(panel_id: int, member_id: int) -> Any:
+    panel = _managed_panel(panel_id)
+    member = db.get_or_404(PanelMember, member_id)
+    if member.panel_id != panel.id:
+        abort(404)
+    form = LinkAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.link_member_account(
+                actor=current_user, panel=panel, member=member, email=form.email.data
+            )
+        except services.PanelError as error:
+            form.form_errors.extend(_error_message(error))
+        else:
+            flash(_("The member was linked to the account."), "success")
+            return redirect(url_for("panels.manage_panel", panel_id=panel.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "panels/link_account.html", panel=panel, member=member, form=form
     ), status
 
 

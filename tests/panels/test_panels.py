@@ -492,3 +492,28 @@ def test_draw_command_prints_the_json_of_run_draw(runner: Any, tmp_path: Any) ->
     assert infeasible.exit_code == 0
     report = json.loads(infeasible.output)
     assert report["feasible"] is False and report["explanation"]
+
+
+def test_members_from_an_uploaded_list_can_be_linked_to_accounts(
+    login_as: Any, create_user: Any, db: Any
+) -> None:
+    client = login_as("coordinator")
+    panel = _ready_panel(db, client.user)
+    services.start_draw(actor=client.user, panel=panel)
+    _finished(db, panel)
+    member = services.panel_members(panel)[0]
+    person = create_user("resident", email="paperilla@example.fi")
+    url = f"/panels/{panel.id}/members/{member.id}/account"
+    unknown = client.post(url, data={"csrf_token": csrf_token(client, url), "email": "x@y.fi"})
+    assert unknown.status_code == 400
+    assert "Millään käyttäjätilillä ei ole tätä sähköpostiosoitetta" in unknown.get_data(
+        as_text=True
+    )
+    linked = client.post(
+        url, data={"csrf_token": csrf_token(client, url), "email": "Paperilla@example.fi"}
+    )
+    assert linked.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(PanelMember, member.id).candidate.user_id == person.id
+    chances = services.own_chances(person)
+    assert chances[0].selected and chances[0].probability is not None
