@@ -12,7 +12,6 @@ municipalities instead of three groups (far more groups of interchangeable volun
 
 from __future__ import annotations
 
-import csv
 import sys
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from portal.core.population import age_band_shares, gender_shares, load_municipalities
 from portal.panels.selection import (
     PROBABILITY_NOISE,
     Candidate,
@@ -34,7 +34,6 @@ from portal.panels.selection import (
     sample_panels,
 )
 
-DATA = Path(__file__).resolve().parent / "data" / "municipalities.csv"
 POOL_SIZE = 1_500
 PANEL_SIZES = (30, 60)
 LEGACY_RUNS = 1_000
@@ -42,20 +41,13 @@ SAMPLED_PANELS = 1_000
 SLACK = 0.25
 NEIGHBOURS = {"Kangasala", "Lempäälä", "Nokia", "Orivesi", "Pirkkala", "Vesilahti", "Ylöjärvi"}
 
-# Approximate age structure of residents aged 16 and over in the county.
-AGE_SHARES = {
-    "16-24": 0.13,
-    "25-34": 0.16,
-    "35-44": 0.15,
-    "45-54": 0.14,
-    "55-64": 0.15,
-    "65-74": 0.15,
-    "75+": 0.12,
-}
-GENDER_SHARES = {"female": 0.505, "male": 0.490, "other": 0.005}
+# Age structure of residents aged 15 and over (portal/core/data), and gender with a small
+# share of people who give neither (not in the population table).
+AGE_SHARES = age_band_shares()
+GENDER_SHARES = {**gender_shares(), "other": 0.005}
 # How much more (or less) likely each group is to volunteer than its population share.
 AGE_SKEW = {
-    "16-24": 0.45,
+    "15-24": 0.45,
     "25-34": 0.7,
     "35-44": 0.85,
     "45-54": 1.0,
@@ -63,7 +55,7 @@ AGE_SKEW = {
     "65-74": 1.7,
     "75+": 1.1,
 }
-GENDER_SKEW = {"female": 1.25, "male": 0.75, "other": 1.0}
+GENDER_SKEW = {"woman": 1.25, "man": 0.75, "other": 1.0}
 TAMPERE_SKEW = 1.6
 OTHER_LANGUAGE_SKEW = 0.5
 
@@ -74,23 +66,15 @@ def municipality_group(name: str) -> str:
     return "neighbouring towns" if name in NEIGHBOURS else "rest of county"
 
 
-def load_municipalities() -> list[dict[str, float | str]]:
-    with DATA.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+def county_municipalities() -> list[dict[str, float | str]]:
     result: list[dict[str, float | str]] = []
-    for row in rows:
-        shares = np.array(
-            [
-                float(row["finnish_speakers_pct"]),
-                float(row["swedish_speakers_pct"]),
-                float(row["other_speakers_pct"]),
-            ]
-        )
+    for row in load_municipalities():
+        shares = np.array([row.fi_pct, row.sv_pct, row.other_pct])
         fi, sv, other = shares / shares.sum()
         result.append(
             {
-                "name": row["name_fi"],
-                "population": float(row["population"]),
+                "name": row.name_fi,
+                "population": float(row.population),
                 "fi": fi,
                 "sv": sv,
                 "other": other,
@@ -215,7 +199,7 @@ def describe(pool: list[Candidate], shares: dict[str, dict[str, float]]) -> None
 
 
 def main() -> None:
-    municipalities = load_municipalities()
+    municipalities = county_municipalities()
     shares = population_shares(municipalities)
     pool = volunteer_pool(municipalities, seed=2026)
     describe(pool, shares)

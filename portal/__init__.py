@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.impact.views import bp as impact_bp
     from portal.initiatives.views import bp as initiatives_bp
     from portal.pool.views import bp as pool_bp
+    from portal.panels.views import bp as panels_bp
     from portal.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
@@ -114,3 +115,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(fees_bp)
     app.register_blueprint(initiatives_bp)
     app.register_blueprint(pool_bp)
+    app.register_blueprint(panels_bp)

@@ -9,5 +9,6 @@ from portal.fees import models as fees_models  # noqa: F401
 from portal.impact import models as impact_models  # noqa: F401
 from portal.initiatives import models as initiatives_models  # noqa: F401
 from portal.pool import models as pool_models  # noqa: F401
+from portal.panels import models as panels_models  # noqa: F401
 
 metadata = Base.metadata

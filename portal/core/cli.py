@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal.config import PROJECT_ROOT
+from portal.panels.cli import panels_cli
 
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 translations_cli = AppGroup("translations", help="Message catalogues (fi, sv, en).")
@@ -125,3 +126,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(fees_cli)
     app.cli.add_command(pool_cli)
     app.cli.add_command(impact_cli)
+    app.cli.add_command(panels_cli)

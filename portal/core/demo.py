@@ -23,6 +23,10 @@ DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (
     seed_initiatives,
     seed_impact,
 )
+from portal.panels.demo import seed_panels
+
+# Each seeder returns lines to print; later seeders may use what earlier ones created.
+DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (seed_accounts, seed_impact, seed_panels)
 
 
 def seed_demo() -> list[str]:

@@ -51,6 +51,7 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
     "initiatives": ("portal/initiatives", "templates/initiatives"),
     "pool": ("portal/pool", "templates/pool"),
     "impact": ("portal/impact", "templates/impact"),
+    "panels": ("portal/panels", "templates/panels"),
 }
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"

@@ -15,6 +15,7 @@ from portal.councils.navigation import COUNCILS_NAVIGATION
 from portal.experts.navigation import EXPERTS_NAVIGATION
 from portal.fees.navigation import FEES_NAVIGATION
 from portal.initiatives import labels as initiative_labels
+from portal.panels import labels as panel_labels
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ MAIN_NAVIGATION: tuple[NavItem, ...] = (
     NavItem("pool.list_members", _l("Pool registry"), "pool.manage"),
     NavItem("impact.public_outputs", _l("You said, we did")),
     NavItem("impact.dashboard", _l("Impact"), "impact.view"),
+    NavItem("panels.list_panels", panel_labels.NAV_PANELS),
+    NavItem("panels.manage_panels", panel_labels.NAV_MANAGE_PANELS, "panels.manage"),
     NavItem("impact.list_outputs", _l("Responses"), "impact.view"),
     *(NavItem(*entry) for entry in COUNCILS_NAVIGATION),
     *(NavItem(*entry) for entry in EXPERTS_NAVIGATION),

@@ -106,13 +106,45 @@ class QuotaChange:
         return f"{self.feature} {self.value}: {verb} {self.bound} from {self.old} to {self.new}"
 
 
+ConflictCode = Literal[
+    "too_few_candidates",
+    "min_above_available",
+    "over_max",
+    "minimums_exceed_size",
+    "maximums_below_size",
+    "combined",
+    "legacy_dead_end",
+]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One reason why no panel meets the quotas, as data an interface can translate.
+
+    ``required`` and ``available`` are the two numbers that clash: seats against
+    candidates, a minimum against the candidates in its category, the sum of a feature's
+    minimums (or maximums) against the panel size.
+    """
+
+    code: ConflictCode
+    feature: str = ""
+    value: str = ""
+    required: int = 0
+    available: int = 0
+
+
 @dataclass(frozen=True)
 class Feasibility:
-    """Whether any panel satisfies the quotas, and if not, why and what would fix it."""
+    """Whether any panel satisfies the quotas, and if not, why and what would fix it.
+
+    ``explanation`` is an English text for the command line and logs; ``conflicts`` holds
+    the same reasons as data, and ``changes`` the smallest quota changes that would help.
+    """
 
     feasible: bool
     explanation: tuple[str, ...] = ()
     changes: tuple[QuotaChange, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,6 +191,7 @@ class Replacement:
     panel: tuple[str, ...] = ()
     explanation: tuple[str, ...] = ()
     changes: tuple[QuotaChange, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
 
 
 class SelectionInputError(ValueError):
@@ -345,27 +378,43 @@ def _explain(
     only appear when features are combined and proposes the smallest fix.
     """
     problems: list[str] = []
+    conflicts: list[Conflict] = []
     n = int(sizes.sum())
     if n < k:
         problems.append(f"{seats} {k} but only {n} {who}")
-        return Feasibility(False, tuple(problems))
+        conflicts.append(Conflict("too_few_candidates", required=k, available=n))
+        return Feasibility(False, tuple(problems), conflicts=tuple(conflicts))
     available = incidence @ sizes
     for ci, cat in enumerate(categories):
         if lo[ci] > available[ci]:
             problems.append(f"{cat.label}: min {lo[ci]} but only {available[ci]} {who}")
+            conflicts.append(
+                Conflict(
+                    "min_above_available",
+                    cat.feature,
+                    cat.value,
+                    required=int(lo[ci]),
+                    available=int(available[ci]),
+                )
+            )
         if hi[ci] < 0:
             problems.append(f"{cat.label}: already {-hi[ci]} over its max")
+            conflicts.append(
+                Conflict("over_max", cat.feature, cat.value, required=0, available=int(-hi[ci]))
+            )
     features = sorted({c.feature for c in categories})
     for feat in features:
         rows = [i for i, c in enumerate(categories) if c.feature == feat]
         min_sum = int(np.maximum(lo[rows], 0).sum())
         if min_sum > k:
             problems.append(f"feature {feat}: minimums sum to {min_sum} > {seats} {k}")
+            conflicts.append(Conflict("minimums_exceed_size", feat, required=min_sum, available=k))
         reachable = int(np.minimum(np.maximum(hi[rows], 0), available[rows]).sum())
         if reachable < k:
             capped = bool((available[rows] < hi[rows]).any())
             note = " (counting only available " + who + ")" if capped else ""
             problems.append(f"feature {feat}: maximums sum to {reachable} < {seats} {k}{note}")
+            conflicts.append(Conflict("maximums_below_size", feat, required=k, available=reachable))
     total, lowered, raised = _relaxation(sizes, incidence, lo, hi, k)
     if total == 0 and not problems:
         return Feasibility(True)
@@ -382,8 +431,9 @@ def _explain(
             f"the quotas conflict when features are combined: no group of {k} {who} "
             f"meets all of them at once"
         )
+        conflicts.append(Conflict("combined", required=k, available=n))
     problems.extend(f"smallest fix: {c.describe()}" for c in changes)
-    return Feasibility(False, tuple(problems), tuple(changes))
+    return Feasibility(False, tuple(problems), tuple(changes), tuple(conflicts))
 
 
 def check_feasibility(
@@ -685,6 +735,7 @@ def _legacy_failure(pool: _Pool) -> Feasibility:
             f"the legacy method hit a dead end {_LEGACY_MAX_RESTARTS} times in a row; "
             "use the leximin method for these quotas",
         ),
+        conflicts=(Conflict("legacy_dead_end", required=pool.k, available=pool.n),),
     )
 
 
@@ -818,7 +869,12 @@ def draw_replacement(
         seats="seats to fill",
     )
     if not report.feasible:
-        return Replacement(False, explanation=report.explanation, changes=report.changes)
+        return Replacement(
+            False,
+            explanation=report.explanation,
+            changes=report.changes,
+            conflicts=report.conflicts,
+        )
 
     rng = np.random.default_rng(derive_seed(seed))
     chosen: list[str] = []

@@ -26,6 +26,7 @@ from portal.panels.selection import (
     Feasibility,
     Method,
     PanelProfile,
+    ProgressCallback,
     legacy_distribution,
     legacy_panel,
     leximin_distribution,
@@ -243,6 +244,45 @@ def _infeasible(report: Feasibility, started: float) -> dict[str, Any]:
     }
 
 
+def draw_from_candidates(
+    people: Sequence[Candidate],
+    categories: Sequence[Category],
+    size: int,
+    seed: int | str,
+    method: Method = "leximin",
+    *,
+    progress: ProgressCallback | None = None,
+) -> tuple[Distribution, tuple[str, ...]] | Feasibility:
+    """Compute the lottery and draw the panel: the one procedure behind every draw.
+
+    The portal's draws and :func:`run_draw` (the command anyone can re-run on the published
+    files) both call this, so the same candidates, quotas, size, seed and method always give
+    the same panel. For ``legacy`` the panel comes from one seeded greedy run and the
+    distribution (the selection probabilities) is estimated from further seeded runs.
+    """
+    if method not in ("leximin", "legacy"):
+        raise ValueError(f"unknown method {method!r}; use 'leximin' or 'legacy'")
+    if method == "leximin":
+        dist = leximin_distribution(people, categories, size, progress=progress)
+        if isinstance(dist, Feasibility):
+            return dist
+        return dist, sample_panel(dist, seed)
+    drawn = legacy_panel(people, categories, size, seed)
+    if isinstance(drawn, Feasibility):
+        return drawn
+    estimate = legacy_distribution(
+        people,
+        categories,
+        size,
+        runs=LEGACY_ESTIMATE_RUNS,
+        seed=f"{seed}/estimate",
+        progress=progress,
+    )
+    if isinstance(estimate, Feasibility):
+        return estimate
+    return estimate, drawn
+
+
 def run_draw(
     people_csv_path: str | Path,
     categories_csv_path: str | Path,
@@ -264,22 +304,10 @@ def run_draw(
     categories = read_categories(categories_csv_path)
     features = sorted({c.feature for c in categories})
     people = read_people(people_csv_path, features)
-    dist: Distribution | Feasibility
-    if method == "leximin":
-        dist = leximin_distribution(people, categories, size)
-        if isinstance(dist, Feasibility):
-            return _infeasible(dist, started)
-        panel = sample_panel(dist, seed)
-    else:
-        drawn = legacy_panel(people, categories, size, seed)
-        if isinstance(drawn, Feasibility):
-            return _infeasible(drawn, started)
-        panel = drawn
-        dist = legacy_distribution(
-            people, categories, size, runs=LEGACY_ESTIMATE_RUNS, seed=f"{seed}/estimate"
-        )
-        if isinstance(dist, Feasibility):
-            return _infeasible(dist, started)
+    result = draw_from_candidates(people, categories, size, seed, method)
+    if isinstance(result, Feasibility):
+        return _infeasible(result, started)
+    dist, panel = result
     probabilities = {cid: round(p, _DIGITS) for cid, p in dist.marginals.items()}
     return {
         "feasible": True,
