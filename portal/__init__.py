@@ -97,6 +97,7 @@ def _init_extensions(app: Flask, config: Config) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.core.views import bp as core_bp
+    from portal.deliberation.views import bp as deliberation_bp
     from portal.impact.views import bp as impact_bp
     from portal.public.views import bp as public_bp
 
@@ -104,3 +105,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(impact_bp)
+    app.register_blueprint(deliberation_bp)

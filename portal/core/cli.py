@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal.config import PROJECT_ROOT
+from portal.deliberation.cli import deliberation_cli
 
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 translations_cli = AppGroup("translations", help="Message catalogues (fi, sv, en).")
@@ -118,3 +119,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(translations_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(deliberation_cli)

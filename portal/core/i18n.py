@@ -47,6 +47,7 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
         "templates/errors",
         "templates/emails",
     ),
+    "deliberation": ("portal/deliberation", "templates/deliberation"),
 }
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"

@@ -23,6 +23,8 @@ class NavItem:
 # Public entries first, then working tools; domains add their entries here.
 MAIN_NAVIGATION: tuple[NavItem, ...] = (
     NavItem("public.home", _l("Take part")),
+    NavItem("deliberation.list_conversations", _l("Discussions")),
+    NavItem("deliberation.manage_conversations", _l("Deliberations"), "deliberation.manage"),
     NavItem("impact.list_outputs", _l("Responses"), "impact.view"),
     NavItem("core.list_audit_entries", _l("Audit log"), "audit.view"),
     NavItem("accounts.list_users", _l("Users"), "admin.manage_users"),
