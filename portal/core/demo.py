@@ -9,7 +9,11 @@ from portal.deliberation.demo import seed_deliberation
 from portal.impact.demo import seed_impact
 
 # Each seeder returns lines to print; later seeders may use what earlier ones created.
-DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (seed_accounts, seed_impact, seed_deliberation)
+DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (
+    seed_accounts,
+    seed_impact,
+    seed_deliberation,
+)
 
 
 def seed_demo() -> list[str]:

@@ -24,9 +24,7 @@ def analyse_command(directory: str, as_json: bool, seed: int) -> None:
         return
     click.echo(f"participants clustered: {result['participants_clustered']}")
     for group in result["groups"]:
-        top = ", ".join(
-            f"{r['statement']} ({r['direction']})" for r in group["representative"][:3]
-        )
+        top = ", ".join(f"{r['statement']} ({r['direction']})" for r in group["representative"][:3])
         click.echo(f"group {group['id']}: {group['size']} participants; representative: {top}")
     click.echo(f"consensus statements: {[c['statement'] for c in result['consensus']]}")
     click.echo(f"seconds: {result['seconds']}")
@@ -37,10 +35,10 @@ def analyse_command(directory: str, as_json: bool, seed: int) -> None:
 def import_command(directory: str) -> None:
     """Import a Polis export folder as a new, closed conversation and analyse it."""
     from portal.deliberation.exchange import import_export
+    from portal.deliberation.models import MathState
     from portal.deliberation.results import recompute_conversation
     from portal.deliberation.services import DeliberationError
     from portal.extensions import db
-    from portal.deliberation.models import MathState
 
     try:
         conversation = import_export(actor=None, directory=directory)

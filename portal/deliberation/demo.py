@@ -47,8 +47,8 @@ def seed_deliberation() -> Iterable[str]:
             topic_fi=DEMO_TOPIC,
             topic_sv="Invånarnas erfarenheter av kundorienterade digitala tjänster",
             topic_en="Residents' experience of customer-oriented digital services",
-            description_fi="Kerro, miten digitaaliset sosiaali- ja terveyspalvelut toimivat sinulle.",
-            description_sv="Berätta hur de digitala social- och hälsovårdstjänsterna fungerar för dig.",
+            description_fi="Kerro, miten digitaaliset sote-palvelut toimivat sinulle.",
+            description_sv="Berätta hur de digitala social- och hälsotjänsterna fungerar för dig.",
             description_en="Tell us how digital health and social services work for you.",
             languages=("fi", "sv", "en"),
         ),
@@ -58,7 +58,9 @@ def seed_deliberation() -> Iterable[str]:
     db.session.commit()
     statements = list(
         db.session.scalars(
-            select(Statement.id).where(Statement.conversation_id == conversation.id).order_by(Statement.id)
+            select(Statement.id)
+            .where(Statement.conversation_id == conversation.id)
+            .order_by(Statement.id)
         )
     )
     rng = np.random.default_rng(7)

@@ -106,7 +106,9 @@ def export_conversation(conversation: Conversation) -> polis_io.PolisExport:
         for s in statements
     )
     events = db.session.execute(
-        select(VoteEvent.created_at, VoteEvent.statement_id, VoteEvent.participant_id, VoteEvent.value)
+        select(
+            VoteEvent.created_at, VoteEvent.statement_id, VoteEvent.participant_id, VoteEvent.value
+        )
         .where(VoteEvent.conversation_id == conversation.id)
         .order_by(VoteEvent.id)
     ).all()
@@ -132,9 +134,7 @@ def export_conversation(conversation: Conversation) -> polis_io.PolisExport:
         ("groups", str(len(set(groups.values())))),
         ("conversation-description", conversation.description(language)),
     )
-    return polis_io.PolisExport(
-        summary=summary, comments=comments, votes=votes, participants=table
-    )
+    return polis_io.PolisExport(summary=summary, comments=comments, votes=votes, participants=table)
 
 
 def export_zip(conversation: Conversation) -> bytes:

@@ -133,7 +133,9 @@ def timeline(conversation_id: int) -> list[TimelineDay]:
     ]
 
 
-def _rows(counts: dict[str, int], reference: dict[str, float], labels: dict[str, str]) -> list[DemographicRow]:
+def _rows(
+    counts: dict[str, int], reference: dict[str, float], labels: dict[str, str]
+) -> list[DemographicRow]:
     total = sum(counts.values())
     rows = []
     for key, label in labels.items():

@@ -196,7 +196,9 @@ def _compute_and_store(conversation_id: int) -> None:
         or 0
     )
     people = db.session.execute(
-        select(Participant.id, Participant.blocked, Participant.polis_group, Participant.opinion_group)
+        select(
+            Participant.id, Participant.blocked, Participant.polis_group, Participant.opinion_group
+        )
         .where(Participant.conversation_id == conversation_id)
         .order_by(Participant.id)
     ).all()
@@ -225,7 +227,7 @@ def _compute_and_store(conversation_id: int) -> None:
     p, s, v = p[keep], s[keep], vote_array[keep, 2].astype(np.int8)
 
     state_row = db.session.get(MathState, conversation_id)
-    summary: dict[str, Any] = {"participants": len(people), "votes": int(len(v))}
+    summary: dict[str, Any] = {"participants": len(people), "votes": len(v)}
     blob = None
     groups_now = np.full(len(people), -1, dtype=np.int64)
     if len(v):
@@ -265,7 +267,7 @@ def _compute_and_store(conversation_id: int) -> None:
     state_row.summary = summary
     state_row.state = blob
     state_row.computed_at = utcnow()
-    state_row.vote_count = int(len(votes))
+    state_row.vote_count = len(votes)
     state_row.last_event_id = last_event
     state_row.participant_count = len(people)
     state_row.needs_update = False
@@ -279,7 +281,9 @@ def _share(count: int, seen: int) -> float:
     return round(count / seen, 4) if seen else 0.0
 
 
-def _summary(result: dmath.MathResult, statement_ids: np.ndarray, meta: np.ndarray) -> dict[str, Any]:
+def _summary(
+    result: dmath.MathResult, statement_ids: np.ndarray, meta: np.ndarray
+) -> dict[str, Any]:
     sid = statement_ids.tolist()
     groups = []
     for gid, members, reps in zip(
@@ -352,7 +356,9 @@ def _comparison(polis: np.ndarray, ours: np.ndarray) -> dict[str, Any]:
     return {
         "adjusted_rand_index": None if ari is None else round(ari, 4),
         "compared": int(both.sum()),
-        "polis_group_sizes": {str(int(g)): int(n) for g, n in zip(polis_ids, polis_sizes, strict=True)},
+        "polis_group_sizes": {
+            str(int(g)): int(n) for g, n in zip(polis_ids, polis_sizes, strict=True)
+        },
     }
 
 
@@ -407,9 +413,17 @@ def register_report_outputs(conversation: Conversation, activity: Any) -> None:
 
     with force_locale(language):
         consensus_lines = [
-            _("%(share)s %% agree: %(text)s", share=round(c["agree_share"] * 100), text=texts.get(c["statement_id"], ""))
+            _(
+                "%(share)s %% agree: %(text)s",
+                share=round(c["agree_share"] * 100),
+                text=texts.get(c["statement_id"], ""),
+            )
             if c["direction"] == "agree"
-            else _("%(share)s %% disagree: %(text)s", share=round(c["disagree_share"] * 100), text=texts.get(c["statement_id"], ""))
+            else _(
+                "%(share)s %% disagree: %(text)s",
+                share=round(c["disagree_share"] * 100),
+                text=texts.get(c["statement_id"], ""),
+            )
             for c in summary.get("consensus", [])
         ]
         if consensus_lines:
@@ -423,9 +437,17 @@ def register_report_outputs(conversation: Conversation, activity: Any) -> None:
             )
         for group in summary.get("groups", []):
             lines = [
-                _("%(share)s %% agree: %(text)s", share=round(r["agree_share"] * 100), text=texts.get(r["statement_id"], ""))
+                _(
+                    "%(share)s %% agree: %(text)s",
+                    share=round(r["agree_share"] * 100),
+                    text=texts.get(r["statement_id"], ""),
+                )
                 if r["direction"] == "agree"
-                else _("%(share)s %% disagree: %(text)s", share=round(r["disagree_share"] * 100), text=texts.get(r["statement_id"], ""))
+                else _(
+                    "%(share)s %% disagree: %(text)s",
+                    share=round(r["disagree_share"] * 100),
+                    text=texts.get(r["statement_id"], ""),
+                )
                 for r in group["representative"]
             ]
             register_output(

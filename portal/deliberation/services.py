@@ -561,7 +561,9 @@ def submit_statement(
 def voted_statement_ids(participant: Participant | None) -> set[int]:
     if participant is None:
         return set()
-    return set(db.session.scalars(select(Vote.statement_id).where(Vote.participant_id == participant.id)))
+    return set(
+        db.session.scalars(select(Vote.statement_id).where(Vote.participant_id == participant.id))
+    )
 
 
 def _seed_for(conversation: Conversation, participant: Participant | None, key: str | None) -> int:
@@ -596,10 +598,14 @@ def next_statement(
         select(MathState.summary).where(MathState.conversation_id == conversation.id)
     )
     stored_priorities = (stored or {}).get("priorities", {})
-    unseen = float(dmath.statement_priorities(np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1))[0])
+    unseen = float(
+        dmath.statement_priorities(np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1))[0]
+    )
     priorities = np.array([stored_priorities.get(str(i), unseen) for i in ids.tolist()])
     priorities = np.where(meta, dmath.META_PRIORITY, priorities)
-    rng = np.random.default_rng([conversation.id, _seed_for(conversation, participant, key), len(voted)])
+    rng = np.random.default_rng(
+        [conversation.id, _seed_for(conversation, participant, key), len(voted)]
+    )
     chosen = dmath.choose_next_statement(priorities, voted_mask, np.ones(len(ids), bool), rng)
     return None if chosen is None else db.session.get(Statement, int(ids[chosen]))
 
@@ -743,7 +749,9 @@ def set_participant_blocked(*, actor: User, participant: Participant, blocked: b
     _mark_stale(participant.conversation_id)
     record_audit(
         actor=actor,
-        action="deliberation.participant_blocked" if blocked else "deliberation.participant_unblocked",
+        action="deliberation.participant_blocked"
+        if blocked
+        else "deliberation.participant_unblocked",
         object_type="deliberation_participant",
         object_id=participant.id,
         changes={"blocked": blocked},

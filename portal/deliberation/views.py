@@ -22,8 +22,8 @@ from flask import (
 )
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from portal.core.db import utcnow
@@ -143,7 +143,7 @@ def _load_public(conversation_id: int) -> Conversation:
 
 
 def freshness(state: MathState | None) -> str | None:
-    """"Updated 2 minutes ago from 1,234 votes", or None before the first result."""
+    """ "Updated 2 minutes ago from 1,234 votes", or None before the first result."""
     if state is None or state.computed_at is None:
         return None
     from portal.core.i18n import number
@@ -164,7 +164,10 @@ def list_conversations() -> Any:
     conversations = services.list_conversations(public_only=True)
     counts = services.participation_counts([c.id for c in conversations])
     return render_template(
-        "deliberation/list.html", conversations=conversations, counts=counts, is_open=services.is_open
+        "deliberation/list.html",
+        conversations=conversations,
+        counts=counts,
+        is_open=services.is_open,
     )
 
 
@@ -174,9 +177,7 @@ def _participation_page(
     key = participant_key()
     user = _user()
     participant = services.find_participant(conversation_id=conversation.id, user=user, key=key)
-    statement = services.next_statement(
-        conversation=conversation, participant=participant, key=key
-    )
+    statement = services.next_statement(conversation=conversation, participant=participant, key=key)
     state = db.session.get(MathState, conversation.id)
     if state is not None and services.is_open(conversation) and results.is_due(conversation.id):
         results.schedule_recompute(current_app._get_current_object(), conversation.id)
@@ -232,7 +233,13 @@ def vote(conversation_id: int, statement_id: int) -> Any:
             abort(404)
         flash(_error_message(error.code), "error")
         if error.code == "login_required":
-            return redirect(url_for("accounts.login", next=url_for("deliberation.participate", conversation_id=conversation_id)), 303)
+            return redirect(
+                url_for(
+                    "accounts.login",
+                    next=url_for("deliberation.participate", conversation_id=conversation_id),
+                ),
+                303,
+            )
         return redirect(back, 303)
     results.schedule_recompute(current_app._get_current_object(), conversation_id)
     flash(_("Your vote is saved."), "success")
@@ -359,7 +366,9 @@ def create_conversation() -> Any:
             form.form_errors.append(_error_message(error.code))
         else:
             flash(_("The conversation is created as a draft."), "success")
-            return redirect(url_for("deliberation.edit_conversation", conversation_id=conversation.id))
+            return redirect(
+                url_for("deliberation.edit_conversation", conversation_id=conversation.id)
+            )
     return render_template("deliberation/manage_form.html", form=form, conversation=None), (
         400 if form.errors or form.form_errors else 200
     )
@@ -389,13 +398,17 @@ def edit_conversation(conversation_id: int) -> Any:
     status = 200
     if form.validate_on_submit():
         try:
-            services.update_conversation(actor=current_user, conversation=conversation, fields=_fields(form))
+            services.update_conversation(
+                actor=current_user, conversation=conversation, fields=_fields(form)
+            )
         except services.DeliberationError as error:
             form.form_errors.append(_error_message(error.code))
             status = 400
         else:
             flash(_("The conversation is saved."), "success")
-            return redirect(url_for("deliberation.edit_conversation", conversation_id=conversation.id))
+            return redirect(
+                url_for("deliberation.edit_conversation", conversation_id=conversation.id)
+            )
     elif request.method == "POST":
         status = 400
     return render_template(
@@ -419,7 +432,9 @@ def change_status(conversation_id: int) -> Any:
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            services.change_status(actor=current_user, conversation=conversation, status=form.status.data)
+            services.change_status(
+                actor=current_user, conversation=conversation, status=form.status.data
+            )
         except services.DeliberationError as error:
             flash(_error_message(error.code), "error")
         else:
@@ -502,7 +517,9 @@ def moderation_queue(conversation_id: int) -> Any:
     conversation = db.get_or_404(Conversation, conversation_id)
     show_all = request.args.get("show") == "all"
     statements = (
-        services.statements_of(conversation) if show_all else services.moderation_queue(conversation)
+        services.statements_of(conversation)
+        if show_all
+        else services.moderation_queue(conversation)
     )
     return render_template(
         "deliberation/moderation.html",
@@ -537,7 +554,9 @@ def moderate_statement(statement_id: int) -> Any:
             flash(_("The moderation decision is saved."), "success")
     else:
         flash(_("The request could not be completed."), "error")
-    return redirect(url_for("deliberation.moderation_queue", conversation_id=statement.conversation_id))
+    return redirect(
+        url_for("deliberation.moderation_queue", conversation_id=statement.conversation_id)
+    )
 
 
 @bp.post("/manage/participants/<int:participant_id>/block")
@@ -547,11 +566,17 @@ def block_participant(participant_id: int) -> Any:
     form = BlockForm()
     if form.validate_on_submit():
         blocked = form.blocked.data == "1"
-        services.set_participant_blocked(actor=current_user, participant=participant, blocked=blocked)
+        services.set_participant_blocked(
+            actor=current_user, participant=participant, blocked=blocked
+        )
         flash(
-            _("The participant is blocked.") if blocked else _("The participant is no longer blocked."),
+            _("The participant is blocked.")
+            if blocked
+            else _("The participant is no longer blocked."),
             "success",
         )
     return redirect(
-        url_for("deliberation.moderation_queue", conversation_id=participant.conversation_id, show="all")
+        url_for(
+            "deliberation.moderation_queue", conversation_id=participant.conversation_id, show="all"
+        )
     )
