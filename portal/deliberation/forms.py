@@ -25,18 +25,6 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class VoteForm(Form):
-    """The three buttons under a statement; the pressed button's value is the vote."""
-
-    vote = StringField(
-        validators=[
-            DataRequired(message=_l("Choose agree, disagree or pass.")),
-            AnyOf(["agree", "disagree", "pass"], message=_l("Choose agree, disagree or pass.")),
-        ]
-    )
-    next = HiddenField()
-
-
 class StatementForm(Form):
     text = TextAreaField(
         _l("Your statement"),
