@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.councils.views import bp as councils_bp
     from portal.experts.views import bp as experts_bp
     from portal.fees.views import bp as fees_bp
+    from portal.deliberation.views import bp as deliberation_bp
     from portal.impact.views import bp as impact_bp
     from portal.initiatives.views import bp as initiatives_bp
     from portal.pool.views import bp as pool_bp
@@ -116,3 +117,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(initiatives_bp)
     app.register_blueprint(pool_bp)
     app.register_blueprint(panels_bp)
+    app.register_blueprint(deliberation_bp)

@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 
 from portal.config import PROJECT_ROOT
 from portal.panels.cli import panels_cli
+from portal.deliberation.cli import deliberation_cli
 
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 translations_cli = AppGroup("translations", help="Message catalogues (fi, sv, en).")
@@ -127,3 +128,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(pool_cli)
     app.cli.add_command(impact_cli)
     app.cli.add_command(panels_cli)
+    app.cli.add_command(deliberation_cli)

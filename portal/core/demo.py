@@ -8,6 +8,7 @@ from portal.accounts.demo import seed_accounts
 from portal.councils.demo import seed_councils
 from portal.experts.demo import seed_experts
 from portal.fees.demo import seed_fees
+from portal.deliberation.demo import seed_deliberation
 from portal.impact.demo import seed_impact
 from portal.initiatives.demo import seed_initiatives
 from portal.pool.demo import seed_pool
@@ -27,6 +28,11 @@ from portal.panels.demo import seed_panels
 
 # Each seeder returns lines to print; later seeders may use what earlier ones created.
 DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (seed_accounts, seed_impact, seed_panels)
+DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (
+    seed_accounts,
+    seed_impact,
+    seed_deliberation,
+)
 
 
 def seed_demo() -> list[str]:

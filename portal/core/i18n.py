@@ -52,6 +52,7 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
     "pool": ("portal/pool", "templates/pool"),
     "impact": ("portal/impact", "templates/impact"),
     "panels": ("portal/panels", "templates/panels"),
+    "deliberation": ("portal/deliberation", "templates/deliberation"),
 }
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"

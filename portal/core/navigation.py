@@ -35,6 +35,8 @@ MAIN_NAVIGATION: tuple[NavItem, ...] = (
     NavItem("impact.dashboard", _l("Impact"), "impact.view"),
     NavItem("panels.list_panels", panel_labels.NAV_PANELS),
     NavItem("panels.manage_panels", panel_labels.NAV_MANAGE_PANELS, "panels.manage"),
+    NavItem("deliberation.list_conversations", _l("Discussions")),
+    NavItem("deliberation.manage_conversations", _l("Deliberations"), "deliberation.manage"),
     NavItem("impact.list_outputs", _l("Responses"), "impact.view"),
     *(NavItem(*entry) for entry in COUNCILS_NAVIGATION),
     *(NavItem(*entry) for entry in EXPERTS_NAVIGATION),

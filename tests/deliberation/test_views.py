@@ -1,0 +1,203 @@
+"""Participation, moderation, management and report pages through the client."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.deliberation import results, services
+from portal.deliberation.models import Conversation, Statement, Vote
+from tests.conftest import csrf_token
+from tests.deliberation.helpers import make_conversation, vote_in_camps
+
+
+@pytest.fixture
+def coordinator(create_user: Any) -> Any:
+    return create_user("coordinator")
+
+
+def _vote_action(html: bytes) -> str:
+    match = re.search(rb'action="(/deliberation/\d+/statements/\d+/vote)"', html)
+    assert match, "no statement to vote on"
+    return match.group(1).decode()
+
+
+def test_anonymous_resident_votes_without_javascript(
+    db: Any, client: Any, coordinator: Any
+) -> None:
+    conversation = make_conversation(coordinator)
+    url = f"/deliberation/{conversation.id}"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "osallistu_participant" in page.headers.get("Set-Cookie", "")
+    token = csrf_token(client, url)
+    voted = []
+    for _ in range(7):
+        html = client.get(url).data
+        action = _vote_action(html)
+        voted.append(action)
+        response = client.post(action, data={"csrf_token": token, "vote": "agree"})
+        assert response.status_code == 303
+        assert response.headers["Location"].endswith("#current-statement")
+    assert len(set(voted)) == 7, "a voted statement was shown again"
+    assert db.session.scalar(select(func.count(Vote.id))) == 7
+    page = client.get(url).data.decode()
+    assert "Äänesi on tallennettu." in page or "Your vote is saved." in page
+    votes_page = client.get(f"/deliberation/{conversation.id}/my-votes")
+    assert votes_page.data.count(b'aria-pressed="true"') == 7
+
+
+def test_vote_without_csrf_token_changes_nothing(db: Any, client: Any, coordinator: Any) -> None:
+    conversation = make_conversation(coordinator)
+    action = _vote_action(client.get(f"/deliberation/{conversation.id}").data)
+    response = client.post(action, data={"vote": "agree"})
+    assert response.status_code in (303, 400)
+    assert db.session.scalar(select(func.count(Vote.id))) == 0
+
+
+def test_change_vote_from_my_votes(db: Any, client: Any, coordinator: Any) -> None:
+    conversation = make_conversation(coordinator)
+    url = f"/deliberation/{conversation.id}"
+    token = csrf_token(client, url)
+    action = _vote_action(client.get(url).data)
+    client.post(action, data={"csrf_token": token, "vote": "agree"})
+    response = client.post(action, data={"csrf_token": token, "vote": "disagree", "next": "votes"})
+    assert response.headers["Location"].endswith("/my-votes")
+    assert db.session.scalars(select(Vote.value)).all() == [-1]
+
+
+def test_closed_conversation_rejects_votes_with_message(
+    db: Any, client: Any, coordinator: Any
+) -> None:
+    conversation = make_conversation(coordinator)
+    url = f"/deliberation/{conversation.id}"
+    token = csrf_token(client, url)
+    action = _vote_action(client.get(url).data)
+    services.change_status(actor=coordinator, conversation=conversation, status="closed")
+    response = client.post(
+        action, data={"csrf_token": token, "vote": "agree"}, headers={"Accept-Language": "sv"}
+    )
+    assert response.status_code == 303
+    page = client.get(url, headers={"Accept-Language": "sv"}).data.decode()
+    assert "Den här diskussionen är inte öppen" in page
+    assert db.session.scalar(select(func.count(Vote.id))) == 0
+
+
+def test_submit_statement_and_duplicate_is_shown_as_error(
+    db: Any, client: Any, coordinator: Any
+) -> None:
+    conversation = make_conversation(coordinator)
+    url = f"/deliberation/{conversation.id}"
+    token = csrf_token(client, url)
+    post = f"/deliberation/{conversation.id}/statements"
+    response = client.post(post, data={"csrf_token": token, "text": "Lisää iltavastaanottoja"})
+    assert response.status_code == 303
+    response = client.post(post, data={"csrf_token": token, "text": "lisää iltavastaanottoja!"})
+    assert response.status_code == 400
+    assert "sama väite on jo" in response.data.decode().lower()
+    assert (
+        db.session.scalar(
+            select(func.count(Statement.id)).where(Statement.text == "Lisää iltavastaanottoja")
+        )
+        == 1
+    )
+
+
+def test_draft_is_hidden_from_the_public(db: Any, client: Any, coordinator: Any) -> None:
+    conversation = make_conversation(coordinator, status="draft")
+    assert client.get(f"/deliberation/{conversation.id}").status_code == 404
+    assert client.get("/deliberation/").status_code == 200
+
+
+def test_report_access_and_content(
+    db: Any, client: Any, coordinator: Any, login_as: Any, count_queries: Any
+) -> None:
+    conversation = make_conversation(coordinator)
+    vote_in_camps(conversation)
+    results.recompute_conversation(conversation_id=conversation.id)
+    url = f"/deliberation/{conversation.id}/report"
+    assert client.get(url).status_code == 302
+    assert login_as("resident").get(url).status_code == 403
+    decision_maker = login_as("decision_maker")
+    with count_queries() as counter:
+        page = decision_maker.get(url)
+    assert page.status_code == 200
+    assert counter.count < 25
+    html = page.data.decode()
+    assert 'role="img"' in html and '<title id="map-title">' in html
+    assert html.count('class="map-dot') == 40
+    assert "Ryhmä A" in html and "Ryhmä B" in html
+    services.change_status(actor=coordinator, conversation=conversation, status="closed")
+    services.change_status(actor=coordinator, conversation=conversation, status="reported")
+    assert client.get(url).status_code == 200
+
+
+def test_coordinator_creates_and_opens_a_conversation(db: Any, login_as: Any) -> None:
+    coordinator = login_as("coordinator")
+    url = "/deliberation/manage/new"
+    token = csrf_token(coordinator, url)
+    response = coordinator.post(
+        url,
+        data={
+            "csrf_token": token,
+            "topic_fi": "Kotihoidon kehittäminen",
+            "topic_sv": "Utveckling av hemvården",
+            "languages": ["fi", "sv"],
+            "access": "anyone",
+            "moderation": "pre",
+            "participants_may_submit": "y",
+            "seed_statements": "Käyntejä on liian vähän.\nHoitajat vaihtuvat liian usein.",
+        },
+    )
+    assert response.status_code == 302
+    conversation = db.session.scalars(select(Conversation)).one()
+    assert conversation.moderation == "pre"
+    assert len(services.statements_of(conversation)) == 2
+    edit = f"/deliberation/manage/{conversation.id}"
+    token = csrf_token(coordinator, edit)
+    coordinator.post(
+        f"/deliberation/manage/{conversation.id}/status",
+        data={"csrf_token": token, "status": "open"},
+    )
+    db.session.expire_all()
+    assert db.session.get(Conversation, conversation.id).status == "open"
+
+
+def test_create_form_errors_are_shown(db: Any, login_as: Any) -> None:
+    coordinator = login_as("coordinator")
+    token = csrf_token(coordinator, "/deliberation/manage/new")
+    response = coordinator.post(
+        "/deliberation/manage/new",
+        data={"csrf_token": token, "languages": ["fi"], "access": "anyone", "moderation": "post"},
+    )
+    assert response.status_code == 400
+    assert "error-summary" in response.data.decode()
+
+
+def test_moderation_queue_accept_reject_block(db: Any, login_as: Any, coordinator: Any) -> None:
+    conversation = make_conversation(coordinator, moderation="pre")
+    statement = services.submit_statement(
+        conversation=conversation, text="Lisää kotikäyntejä iltaisin", language="fi", key="w"
+    )
+    moderator = login_as("coordinator")
+    queue = f"/deliberation/manage/{conversation.id}/moderation"
+    page = moderator.get(queue)
+    assert "Lisää kotikäyntejä iltaisin" in page.data.decode()
+    token = csrf_token(moderator, queue)
+    moderator.post(
+        f"/deliberation/manage/statements/{statement.id}/moderate",
+        data={"csrf_token": token, "decision": "rejected", "reason": "Asiaton", "hidden": "y"},
+    )
+    db.session.expire_all()
+    statement = db.session.get(Statement, statement.id)
+    assert statement.status == "rejected" and statement.hidden
+    moderator.post(
+        f"/deliberation/manage/participants/{statement.author_id}/block",
+        data={"csrf_token": token, "blocked": "1"},
+    )
+    db.session.expire_all()
+    assert statement.author.blocked
+    assert login_as("resident").get(queue).status_code == 403
