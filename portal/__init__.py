@@ -98,13 +98,13 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.core.views import bp as core_bp
     from portal.councils.views import bp as councils_bp
+    from portal.deliberation.views import bp as deliberation_bp
     from portal.experts.views import bp as experts_bp
     from portal.fees.views import bp as fees_bp
-    from portal.deliberation.views import bp as deliberation_bp
     from portal.impact.views import bp as impact_bp
     from portal.initiatives.views import bp as initiatives_bp
-    from portal.pool.views import bp as pool_bp
     from portal.panels.views import bp as panels_bp
+    from portal.pool.views import bp as pool_bp
     from portal.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)

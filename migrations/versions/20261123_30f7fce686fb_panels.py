@@ -4,7 +4,7 @@ Panels with quotas, candidates, draws with their snapshot and lottery, the backg
 jobs, members, sessions, materials and recommendations.
 
 Revision ID: 30f7fce686fb
-Revises: 7c877771abf2
+Revises: 94108cded8d8
 Create Date: 2026-11-23 05:46:31.546584
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import portal.core.db
 
 revision: str = "30f7fce686fb"
-down_revision: str | Sequence[str] | None = "7c877771abf2"
+down_revision: str | Sequence[str] | None = "94108cded8d8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

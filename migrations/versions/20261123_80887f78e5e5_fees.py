@@ -5,7 +5,7 @@ being paid twice: fee_claim_lines (participation_id, code) and fee_payment_batch
 (line_id).
 
 Revision ID: 80887f78e5e5
-Revises: 7c877771abf2
+Revises: 8d58e4056713
 Create Date: 2026-11-23 05:39:45.534621
 """
 
@@ -18,7 +18,7 @@ import portal.core.db
 import portal.core.encryption
 
 revision: str = "80887f78e5e5"
-down_revision: str | Sequence[str] | None = "7c877771abf2"
+down_revision: str | Sequence[str] | None = "8d58e4056713"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

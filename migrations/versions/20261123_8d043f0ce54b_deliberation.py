@@ -1,7 +1,7 @@
 """deliberation
 
 Revision ID: 8d043f0ce54b
-Revises: 7c877771abf2
+Revises: 30f7fce686fb
 Create Date: 2026-11-23 05:47:31.532277
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import portal.core.db
 
 revision: str = "8d043f0ce54b"
-down_revision: str | Sequence[str] | None = "7c877771abf2"
+down_revision: str | Sequence[str] | None = "30f7fce686fb"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Impact reports: monthly report log, output reminders and report indexes
 
 Revision ID: 94108cded8d8
-Revises: 7c877771abf2
+Revises: b35e847e18aa
 Create Date: 2026-11-23 05:51:05.935664
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import portal.core.db
 
 revision: str = "94108cded8d8"
-down_revision: str | Sequence[str] | None = "7c877771abf2"
+down_revision: str | Sequence[str] | None = "b35e847e18aa"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,7 @@
 The service areas of interest are inserted as data; coordinators can change them later.
 
 Revision ID: b35e847e18aa
-Revises: 7c877771abf2
+Revises: fc8f20ce1160
 Create Date: 2026-11-23 05:40:16.903257
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import portal.core.db
 
 revision: str = "b35e847e18aa"
-down_revision: str | Sequence[str] | None = "7c877771abf2"
+down_revision: str | Sequence[str] | None = "fc8f20ce1160"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ The yearly threshold settings start empty: without a row for a year, the default
 (2 % of the county population, six months) applies.
 
 Revision ID: fc8f20ce1160
-Revises: 7c877771abf2
+Revises: 80887f78e5e5
 Create Date: 2026-11-23 05:39:20.899874
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import portal.core.db
 
 revision: str = "fc8f20ce1160"
-down_revision: str | Sequence[str] | None = "7c877771abf2"
+down_revision: str | Sequence[str] | None = "80887f78e5e5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

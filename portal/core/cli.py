@@ -12,8 +12,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal.config import PROJECT_ROOT
-from portal.panels.cli import panels_cli
 from portal.deliberation.cli import deliberation_cli
+from portal.panels.cli import panels_cli
 
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 translations_cli = AppGroup("translations", help="Message catalogues (fi, sv, en).")
@@ -117,8 +117,8 @@ def create_admin_command(email: str, name: str, password: str) -> None:
 
 def register_cli(app: Flask) -> None:
     from portal.fees.cli import fees_cli
-    from portal.pool.cli import pool_cli
     from portal.impact.cli import impact_cli
+    from portal.pool.cli import pool_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(translations_cli)

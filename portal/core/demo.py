@@ -6,32 +6,26 @@ from collections.abc import Callable, Iterable
 
 from portal.accounts.demo import seed_accounts
 from portal.councils.demo import seed_councils
+from portal.deliberation.demo import seed_deliberation
 from portal.experts.demo import seed_experts
 from portal.fees.demo import seed_fees
-from portal.deliberation.demo import seed_deliberation
 from portal.impact.demo import seed_impact
 from portal.initiatives.demo import seed_initiatives
+from portal.panels.demo import seed_panels
 from portal.pool.demo import seed_pool
 
 # Each seeder returns lines to print; later seeders use what earlier ones created
-# (pool members are invited to councils, attendance becomes fee claims...).
+# (pool members are invited to councils and panels, attendance becomes fee claims...).
 DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (
     seed_accounts,
     seed_pool,
     seed_councils,
     seed_experts,
     seed_fees,
+    seed_panels,
     seed_initiatives,
-    seed_impact,
-)
-from portal.panels.demo import seed_panels
-
-# Each seeder returns lines to print; later seeders may use what earlier ones created.
-DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (seed_accounts, seed_impact, seed_panels)
-DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (
-    seed_accounts,
-    seed_impact,
     seed_deliberation,
+    seed_impact,
 )
 
 
