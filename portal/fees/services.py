@@ -57,6 +57,7 @@ from portal.fees.calculation import (
     claim_total,
     compute_claim_lines,
     lines_for_event,
+    schedule_for,
     validate_schedules,
 )
 from portal.fees.models import (
@@ -552,7 +553,7 @@ def generate_claims(
     for participation in participations:
         event = _work_event(participation, preparation=False)
         try:
-            lines_for_event(event, _schedule_covering(schedules, participation.occurred_on))
+            lines_for_event(event, schedule_for(schedules, participation.occurred_on))
         except ScheduleError:
             result.skipped_dates.append(participation.occurred_on)
             continue
@@ -620,12 +621,6 @@ def generate_claims(
     return result
 
 
-def _schedule_covering(schedules: Sequence[FeeSchedule], day: date) -> FeeSchedule:
-    from portal.fees.calculation import schedule_for
-
-    return schedule_for(schedules, day)
-
-
 def _work_event(participation: Participation, *, preparation: bool) -> WorkEvent:
     kind = FEE_EVENT_KINDS[participation.event_type]
     return WorkEvent(
@@ -671,7 +666,7 @@ def _price_claim(
     owners: list[FeeClaimItem] = []
     position = 0
     for item, event in zip(items, events, strict=True):
-        for line in lines_for_event(event, _schedule_covering(schedules, event.work_date)):
+        for line in lines_for_event(event, schedule_for(schedules, event.work_date)):
             if position < len(kept) and kept[position] == line:
                 owners.append(item)
                 position += 1
