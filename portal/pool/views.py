@@ -231,7 +231,7 @@ def _render_own(
     status: int = 200,
 ) -> Any:
     if form is None:
-        form = _setup(OwnProfileForm(data=member_form_values(member)))
+        form = _setup(OwnProfileForm(formdata=None, data=member_form_values(member)))
     return render_template(
         "pool/me.html",
         member=member,

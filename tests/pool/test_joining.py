@@ -197,3 +197,14 @@ def test_links_never_sign_in_staff(
     token = csrf_token(client, "/pool/login")
     client.post("/pool/login", data={"csrf_token": token, "email": "staff@example.fi"})
     assert len(mailbox.to("staff@example.fi")) == 1  # no sign-in link for staff
+
+
+def test_failed_pause_keeps_the_profile_form_filled(
+    db: Any, login_as: Any, make_member: Any
+) -> None:
+    member = make_member(name="Pirjo Pysyvä")
+    resident = login_as(user=member.user)
+    token = csrf_token(resident, "/pool/me")
+    response = resident.post("/pool/me/pause", data={"csrf_token": token, "until": ""})
+    assert response.status_code == 400
+    assert 'value="Pirjo Pysyvä"' in response.get_data(as_text=True)
