@@ -472,6 +472,7 @@ class ImpactReport:
     responsiveness: Responsiveness
     responsiveness_by_kind: tuple[Group[Responsiveness], ...]
     responsiveness_by_unit: tuple[Group[Responsiveness], ...]
+    responsiveness_by_area: tuple[Group[Responsiveness], ...]
     responsiveness_trend: tuple[TrendPoint[Responsiveness], ...]
     outcomes: Outcomes
     outcomes_by_kind: tuple[Group[Outcomes], ...]
@@ -516,6 +517,9 @@ def build_report(criteria: ReportFilter, *, today: date, overdue_after_days: int
         ),
         responsiveness_by_unit=responsiveness_by(
             produced, period, "unit", as_of=as_of, overdue_after_days=overdue_after_days
+        ),
+        responsiveness_by_area=responsiveness_by(
+            produced, period, "service_area", as_of=as_of, overdue_after_days=overdue_after_days
         ),
         responsiveness_trend=responsiveness_trend(
             produced, period, granularity, as_of=as_of, overdue_after_days=overdue_after_days

@@ -179,6 +179,8 @@ def test_dashboard_shows_the_filtered_report(login_as: Any, chain: dict[str, Any
     assert "Ei kustannustietoja" in html
     assert f'href="/impact/activities/{chain["council"].id}"' in html  # most participation
     assert "Lisää penkkejä" in html  # latest outputs of the unit
+    assert "Tavoittavuus ja vastaukset palvelualueittain" in html
+    assert '<th scope="row">Ikäihmisten palvelut</th>' in html  # the area has a row
     assert "Ajanvaraus puhelimitse" not in html  # the clinic's
     assert viewer.get("/impact/?start=2026-12-31&end=2026-01-01").status_code == 400
     assert viewer.get("/impact/?start=nonsense").status_code == 400
