@@ -445,6 +445,16 @@ def top_activities(data: ParticipationData, period: Period, limit: int = 15) -> 
     ]
 
 
+def activity_date_range(activity_id: int) -> tuple[date | None, date | None]:
+    """The first and last day anyone took part in the activity (None when no one has)."""
+    first, last = db.session.execute(
+        select(func.min(Participation.occurred_on), func.max(Participation.occurred_on)).where(
+            Participation.activity_id == activity_id
+        )
+    ).one()
+    return first, last
+
+
 def activity_titles(ids: Sequence[int]) -> dict[int, str]:
     if not ids:
         return {}

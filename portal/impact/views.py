@@ -42,6 +42,7 @@ from portal.impact.pdf import report_pdf
 from portal.impact.reports import (
     ImpactReport,
     ReportFilter,
+    activity_date_range,
     activity_titles,
     build_report,
     default_period,
@@ -381,8 +382,9 @@ def export_report_pdf() -> Any:
 def show_activity(activity_id: int) -> Any:
     activity = db.get_or_404(Activity, activity_id)
     today = _today()
-    start = activity.starts_on or activity.created_at.date()
-    end = max(activity.ends_on or today, today, start)
+    first, last = activity_date_range(activity.id)
+    start = min(d for d in (activity.starts_on, first, activity.created_at.date()) if d)
+    end = max(d for d in (activity.ends_on, last, today) if d)
     criteria = ReportFilter(
         period=Period(start, end),
         activity_id=activity.id,

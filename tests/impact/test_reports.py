@@ -214,6 +214,8 @@ def test_activity_page(login_as: Any, chain: dict[str, Any]) -> None:
     viewer = login_as("decision_maker")
     html = viewer.get(f"/impact/activities/{chain['council'].id}").get_data(as_text=True)
     assert "Vanhusneuvosto" in html and "Esteetön sisäänkäynti" in html
+    # all of the council's history: a in November 2025 and February 2026, b in February
+    assert "2 henkilöä osallistui 3 kertaa 1 toimintaan" in html
     assert viewer.get("/impact/activities/987654").status_code == 404
 
 
