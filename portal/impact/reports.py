@@ -445,6 +445,16 @@ def top_activities(data: ParticipationData, period: Period, limit: int = 15) -> 
     ]
 
 
+def activity_date_range(activity_id: int) -> tuple[date | None, date | None]:
+    """The first and last day anyone took part in the activity (None when no one has)."""
+    first, last = db.session.execute(
+        select(func.min(Participation.occurred_on), func.max(Participation.occurred_on)).where(
+            Participation.activity_id == activity_id
+        )
+    ).one()
+    return first, last
+
+
 def activity_titles(ids: Sequence[int]) -> dict[int, str]:
     if not ids:
         return {}
@@ -472,6 +482,7 @@ class ImpactReport:
     responsiveness: Responsiveness
     responsiveness_by_kind: tuple[Group[Responsiveness], ...]
     responsiveness_by_unit: tuple[Group[Responsiveness], ...]
+    responsiveness_by_area: tuple[Group[Responsiveness], ...]
     responsiveness_trend: tuple[TrendPoint[Responsiveness], ...]
     outcomes: Outcomes
     outcomes_by_kind: tuple[Group[Outcomes], ...]
@@ -516,6 +527,9 @@ def build_report(criteria: ReportFilter, *, today: date, overdue_after_days: int
         ),
         responsiveness_by_unit=responsiveness_by(
             produced, period, "unit", as_of=as_of, overdue_after_days=overdue_after_days
+        ),
+        responsiveness_by_area=responsiveness_by(
+            produced, period, "service_area", as_of=as_of, overdue_after_days=overdue_after_days
         ),
         responsiveness_trend=responsiveness_trend(
             produced, period, granularity, as_of=as_of, overdue_after_days=overdue_after_days

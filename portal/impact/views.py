@@ -42,6 +42,7 @@ from portal.impact.pdf import report_pdf
 from portal.impact.reports import (
     ImpactReport,
     ReportFilter,
+    activity_date_range,
     activity_titles,
     build_report,
     default_period,
@@ -113,6 +114,19 @@ def _names(units: list[Any]) -> dict[str | None, str]:
     return names
 
 
+def _group_rows(reach_groups: Any, response_groups: Any, names: dict[str | None, str]) -> list:
+    """(name, reach, responsiveness) per unit or area, the most participation first."""
+    reach_by = {g.key: g.value for g in reach_groups}
+    answered_by = {g.key: g.value for g in response_groups}
+    return sorted(
+        (
+            (names.get(key, str(key)), reach_by.get(key), answered_by.get(key))
+            for key in set(reach_by) | set(answered_by)
+        ),
+        key=lambda row: (-(row[1].participations if row[1] else 0), row[0].lower()),
+    )
+
+
 def _chart_context(report: ImpactReport, units: list[Any]) -> dict[str, Any]:
     """Chart geometry for the dashboard; the labels and numbers are the page's own."""
     kinds = kind_labels()
@@ -158,18 +172,10 @@ def _chart_context(report: ImpactReport, units: list[Any]) -> dict[str, Any]:
                 )
             )
         representation[dimension] = charts.horizontal_bars(rows, bar_height=14, gap=8)
-    reach_by_unit = {g.key: g.value for g in report.reach_by_unit}
-    answered_by_unit = {g.key: g.value for g in report.responsiveness_by_unit}
     names = _names(units)
-    unit_rows = sorted(
-        (
-            (names.get(key, str(key)), reach_by_unit.get(key), answered_by_unit.get(key))
-            for key in set(reach_by_unit) | set(answered_by_unit)
-        ),
-        key=lambda row: (-(row[1].participations if row[1] else 0), row[0].lower()),
-    )
     return {
-        "unit_rows": unit_rows,
+        "unit_rows": _group_rows(report.reach_by_unit, report.responsiveness_by_unit, names),
+        "area_rows": _group_rows(report.reach_by_area, report.responsiveness_by_area, names),
         "activity_titles": activity_titles([a.activity_id for a in report.top_activities]),
         "participation_chart": trend,
         "response_chart": response_trend,
@@ -376,8 +382,9 @@ def export_report_pdf() -> Any:
 def show_activity(activity_id: int) -> Any:
     activity = db.get_or_404(Activity, activity_id)
     today = _today()
-    start = activity.starts_on or activity.created_at.date()
-    end = max(activity.ends_on or today, today, start)
+    first, last = activity_date_range(activity.id)
+    start = min(d for d in (activity.starts_on, first, activity.created_at.date()) if d)
+    end = max(d for d in (activity.ends_on, last, today) if d)
     criteria = ReportFilter(
         period=Period(start, end),
         activity_id=activity.id,

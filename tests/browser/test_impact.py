@@ -73,3 +73,8 @@ def test_a_decision_maker_responds_with_the_keyboard_and_mouse(
     page.get_by_label("Hyväksytty", exact=True).check()
     page.get_by_role("button", name="Tallenna vastaus").click()
     assert page.get_by_text("Vastaus tallennettiin.").is_visible()
+    # the output's page shows the response and its history
+    assert page.locator("table caption", has_text="Muutokset vastaukseen").is_visible()
+    assert axe_violations(page) == []
+    page.goto(f"/impact/activities/{output.activity_id}")
+    assert axe_violations(page) == []

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
+from portal.accounts.models import OrgUnit
 from portal.impact.models import MonthlyReport
 from portal.impact.services import send_monthly_report, send_response_reminders
 from tests.conftest import body_html
@@ -112,3 +115,31 @@ def test_reminders_go_to_the_unit_manager_once(
     assert "Kyltit selkokielellä" in body_text(mailbox.wait_for(decider.email)[0])
     result = runner.invoke(args=["impact", "send-reminders"])
     assert result.exit_code == 0 and "Reminded about 0 outputs" in result.output
+
+
+def test_parallel_monthly_runs_send_one_report(
+    app: Any, backend: str, db: Any, chain: dict[str, Any], mailbox: Any
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("row-level concurrency is tested on PostgreSQL")
+    unit_id = chain["home_care"].id
+    barrier = threading.Barrier(3)
+    results: list[bool] = []
+
+    def run() -> None:
+        with app.app_context():
+            unit = db.session.get(OrgUnit, unit_id)
+            barrier.wait()
+            results.append(
+                send_monthly_report(unit=unit, month=date(2026, 2, 1), overdue_after_days=60)
+            )
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == [False, False, True]
+    mailbox.wait_for("kotihoito@example.fi")
+    time.sleep(0.3)
+    assert len(mailbox.to("kotihoito@example.fi")) == 1

@@ -180,6 +180,8 @@ def test_dashboard_shows_the_filtered_report(login_as: Any, chain: dict[str, Any
     assert "Ei kustannustietoja" in html
     assert f'href="/impact/activities/{chain["council"].id}"' in html  # most participation
     assert "Lisää penkkejä" in html  # latest outputs of the unit
+    assert "Tavoittavuus ja vastaukset palvelualueittain" in html
+    assert '<th scope="row">Ikäihmisten palvelut</th>' in html  # the area has a row
     assert "Ajanvaraus puhelimitse" not in html  # the clinic's
     assert viewer.get("/impact/?start=2026-12-31&end=2026-01-01").status_code == 400
     assert viewer.get("/impact/?start=nonsense").status_code == 400
@@ -213,6 +215,8 @@ def test_activity_page(login_as: Any, chain: dict[str, Any]) -> None:
     viewer = login_as("decision_maker")
     html = viewer.get(f"/impact/activities/{chain['council'].id}").get_data(as_text=True)
     assert "Vanhusneuvosto" in html and "Esteetön sisäänkäynti" in html
+    # all of the council's history: a in November 2025 and February 2026, b in February
+    assert "2 henkilöä osallistui 3 kertaa 1 toimintaan" in html
     assert viewer.get("/impact/activities/987654").status_code == 404
 
 
