@@ -165,7 +165,8 @@ def create_panel(
     return panel
 
 
-def _has_draw(panel: Panel) -> bool:
+def has_draw(panel: Panel) -> bool:
+    """Whether the panel has a finished draw (its size, features and quotas are then fixed)."""
     return (
         db.session.scalar(
             select(PanelDraw.id).where(
@@ -199,7 +200,7 @@ def update_panel(
         or list(features) != list(panel.features)
         or dict(municipality_groups) != dict(panel.municipality_groups)
     )
-    if structural and _has_draw(panel):
+    if structural and has_draw(panel):
         raise PanelError("already_drawn")
     changed = [
         name
@@ -349,7 +350,7 @@ def _new_pseudonyms(panel: Panel, count: int) -> list[str]:
 
 
 def _ensure_open(panel: Panel) -> None:
-    if panel.status in (PanelStatus.DRAWN, PanelStatus.CLOSED) or _has_draw(panel):
+    if panel.status in (PanelStatus.DRAWN, PanelStatus.CLOSED) or has_draw(panel):
         raise PanelError("already_drawn")
 
 
@@ -524,7 +525,7 @@ def announce_seed(*, actor: User, panel: Panel, seed: str, seed_source: str, met
     """Publish the seed and method before the draw; they show on the public report at once."""
     if method not in METHODS:
         raise PanelError("method")
-    if _has_draw(panel):
+    if has_draw(panel):
         raise PanelError("already_drawn")
     panel.seed = seed.strip()
     panel.seed_source = seed_source.strip()

@@ -420,7 +420,7 @@ def _quota_page(panel: Panel, form: QuotasForm, errors: list[str], status: int =
         feasibility_messages=feasibility_messages,
         submitted=request.form if request.method == "POST" else None,
         action=ActionForm(),
-        locked=services._has_draw(panel),
+        locked=services.has_draw(panel),
         **_labels(),
     ), status
 
@@ -463,7 +463,7 @@ def edit_quotas(panel_id: int) -> Any:
 def propose_quotas(panel_id: int) -> Any:
     panel = _managed_panel(panel_id)
     if ActionForm().validate_on_submit():
-        if services._has_draw(panel):
+        if services.has_draw(panel):
             _flash_error(services.PanelError("already_drawn"))
         else:
             services.reset_quotas(actor=current_user, panel=panel)
@@ -614,6 +614,9 @@ def _draw_page(
         panel=panel,
         draw=draw,
         running=running,
+        # The page reloads itself while the draw runs (no script needed); people using a
+        # screen reader can stop that, since every reload starts reading from the top.
+        auto_refresh=request.args.get("auto") != "0",
         seed_form=seed_form,
         errors=errors or [],
         explanation=explanation,
