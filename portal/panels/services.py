@@ -73,6 +73,8 @@ SOURCE_TYPE = "panel"
 METHODS = ("leximin", "legacy")
 # Progress is written at most this often: each write is a small transaction.
 PROGRESS_INTERVAL = 0.5
+# A job silent for this long lost its process (a restart, a crash): it may be started again.
+STALE_AFTER = timedelta(minutes=15)
 
 
 class PanelError(ValueError):
@@ -165,7 +167,8 @@ def create_panel(
     return panel
 
 
-def _has_draw(panel: Panel) -> bool:
+def has_draw(panel: Panel) -> bool:
+    """Whether the panel has a finished draw (its size, features and quotas are then fixed)."""
     return (
         db.session.scalar(
             select(PanelDraw.id).where(
@@ -199,7 +202,7 @@ def update_panel(
         or list(features) != list(panel.features)
         or dict(municipality_groups) != dict(panel.municipality_groups)
     )
-    if structural and _has_draw(panel):
+    if structural and has_draw(panel):
         raise PanelError("already_drawn")
     changed = [
         name
@@ -286,6 +289,8 @@ def categories_of(quotas: list[dict[str, Any]]) -> list[Category]:
 
 def update_quotas(*, actor: User, panel: Panel, bounds: list[tuple[int, int]]) -> Panel:
     """Set the min/max of every quota row (in the order of ``panel.quotas``)."""
+    if has_draw(panel):
+        raise PanelError("already_drawn")
     if len(bounds) != len(panel.quotas):
         raise PanelError("quota_rows")
     rows = []
@@ -307,6 +312,8 @@ def update_quotas(*, actor: User, panel: Panel, bounds: list[tuple[int, int]]) -
 
 def reset_quotas(*, actor: User, panel: Panel) -> Panel:
     """Propose the quotas again from the county population."""
+    if has_draw(panel):
+        raise PanelError("already_drawn")
     panel.quotas = proposed_quotas(list(panel.features), panel.municipality_groups, panel.size)
     record_audit(
         actor=actor,
@@ -349,7 +356,7 @@ def _new_pseudonyms(panel: Panel, count: int) -> list[str]:
 
 
 def _ensure_open(panel: Panel) -> None:
-    if panel.status in (PanelStatus.DRAWN, PanelStatus.CLOSED) or _has_draw(panel):
+    if panel.status in (PanelStatus.DRAWN, PanelStatus.CLOSED) or has_draw(panel):
         raise PanelError("already_drawn")
 
 
@@ -524,7 +531,7 @@ def announce_seed(*, actor: User, panel: Panel, seed: str, seed_source: str, met
     """Publish the seed and method before the draw; they show on the public report at once."""
     if method not in METHODS:
         raise PanelError("method")
-    if _has_draw(panel):
+    if has_draw(panel):
         raise PanelError("already_drawn")
     panel.seed = seed.strip()
     panel.seed_source = seed_source.strip()
@@ -561,7 +568,10 @@ def start_draw(*, actor: User, panel: Panel) -> PanelDraw:
     if panel.status == PanelStatus.DRAFT:
         raise PanelError("not_public")
     running = current_draw(panel)
-    if running is not None and running.status in (
+    if running is not None and draw_is_stale(running):
+        assert running.job is not None
+        _finish(running.job, DrawStatus.FAILED, error="stale", commit=False)
+    elif running is not None and running.status in (
         DrawStatus.QUEUED,
         DrawStatus.RUNNING,
         DrawStatus.DONE,
@@ -608,6 +618,13 @@ def start_draw(*, actor: User, panel: Panel) -> PanelDraw:
     db.session.commit()
     launch_draw_job(draw.id)
     return draw
+
+
+def draw_is_stale(draw: PanelDraw) -> bool:
+    """Whether an unfinished draw's job has stopped reporting (its process is gone)."""
+    if draw.status not in (DrawStatus.QUEUED, DrawStatus.RUNNING) or draw.job is None:
+        return False
+    return draw.job.updated_at < utcnow() - STALE_AFTER
 
 
 _threads: dict[int, threading.Thread] = {}
@@ -764,7 +781,7 @@ def _notify_selected(panel: Panel, candidates: list[PanelCandidate]) -> None:
         )
 
 
-def _finish(job: PanelDrawJob, status: DrawStatus, error: str = "") -> str:
+def _finish(job: PanelDrawJob, status: DrawStatus, error: str = "", *, commit: bool = True) -> str:
     now = utcnow()
     job.status = status
     job.stage = status
@@ -776,7 +793,8 @@ def _finish(job: PanelDrawJob, status: DrawStatus, error: str = "") -> str:
     assert draw is not None
     draw.status = status
     draw.finished_at = now
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return str(status)
 
 

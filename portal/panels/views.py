@@ -420,7 +420,7 @@ def _quota_page(panel: Panel, form: QuotasForm, errors: list[str], status: int =
         feasibility_messages=feasibility_messages,
         submitted=request.form if request.method == "POST" else None,
         action=ActionForm(),
-        locked=services._has_draw(panel),
+        locked=services.has_draw(panel),
         **_labels(),
     ), status
 
@@ -463,10 +463,11 @@ def edit_quotas(panel_id: int) -> Any:
 def propose_quotas(panel_id: int) -> Any:
     panel = _managed_panel(panel_id)
     if ActionForm().validate_on_submit():
-        if services._has_draw(panel):
-            _flash_error(services.PanelError("already_drawn"))
-        else:
+        try:
             services.reset_quotas(actor=current_user, panel=panel)
+        except services.PanelError as error:
+            _flash_error(error)
+        else:
             flash(_("The quotas were proposed again from the county population."), "success")
     return redirect(url_for("panels.edit_quotas", panel_id=panel.id))
 
@@ -603,7 +604,10 @@ def _draw_page(
         seed_form = SeedForm(
             formdata=None, seed=panel.seed, seed_source=panel.seed_source, method=panel.method
         )
-    running = draw is not None and draw.status in (DrawStatus.QUEUED, DrawStatus.RUNNING)
+    stale = draw is not None and services.draw_is_stale(draw)
+    running = (
+        draw is not None and draw.status in (DrawStatus.QUEUED, DrawStatus.RUNNING) and not stale
+    )
     explanation: list[str] = []
     if draw is not None and draw.status == DrawStatus.INFEASIBLE:
         explanation = _error_message(
@@ -614,6 +618,10 @@ def _draw_page(
         panel=panel,
         draw=draw,
         running=running,
+        stale=stale,
+        # The page reloads itself while the draw runs (no script needed); people using a
+        # screen reader can stop that, since every reload starts reading from the top.
+        auto_refresh=request.args.get("auto") != "0",
         seed_form=seed_form,
         errors=errors or [],
         explanation=explanation,

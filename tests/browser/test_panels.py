@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from flask import current_app
 
 from portal.panels import services
 from tests.browser.conftest import axe_violations
@@ -36,6 +37,16 @@ def _drawn_panel(coordinator: Any) -> Any:
     )
     services.start_draw(actor=coordinator, panel=panel)
     services.wait_for_draw_jobs()
+    return panel
+
+
+def _queued_panel(coordinator: Any) -> Any:
+    app = current_app._get_current_object()
+    app.config["PANELS_DRAW_RUNNER"] = "worker"
+    try:
+        panel = _drawn_panel(coordinator)
+    finally:
+        app.config.pop("PANELS_DRAW_RUNNER")
     return panel
 
 
@@ -90,6 +101,15 @@ def test_panel_pages_have_no_axe_violations(
         found = axe_violations(page)
         if found:
             problems[url] = found
+    # a draw in progress, with automatic refreshing turned off (axe flags any timed
+    # refresh, so the page offers the switch; the refreshing state is tested in
+    # tests/panels)
+    waiting = _queued_panel(coordinator)
+    page.goto(f"/panels/{waiting.id}/draw?auto=0")
+    assert page.locator("progress").is_visible()
+    found = axe_violations(page)
+    if found:
+        problems["draw in progress"] = found
     # an invalid form, shown with its errors
     page.goto("/panels/manage/new")
     page.fill("#question", "")

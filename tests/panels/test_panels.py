@@ -263,8 +263,9 @@ def test_progress_is_shown_while_a_worker_runs_the_draw(
         url = f"/panels/{panel.id}/draw"
         client.post(url, data={"csrf_token": csrf_token(client, url)})
         waiting = client.get(url).get_data(as_text=True)
-        assert '<meta http-equiv="refresh" content="3">' in waiting
+        assert '<meta http-equiv="refresh" content="10">' in waiting
         assert "<progress" in waiting
+        assert "http-equiv" not in client.get(f"{url}?auto=0").get_data(as_text=True)
         result = runner.invoke(args=["panels", "run-jobs", "--once"])
         assert result.exit_code == 0 and "done" in result.output
     finally:
@@ -517,3 +518,26 @@ def test_members_from_an_uploaded_list_can_be_linked_to_accounts(
     assert db.session.get(PanelMember, member.id).candidate.user_id == person.id
     chances = services.own_chances(person)
     assert chances[0].selected and chances[0].probability is not None
+
+
+def test_a_draw_whose_process_died_can_be_started_again(app: Any, login_as: Any, db: Any) -> None:
+    from datetime import timedelta
+
+    client = login_as("coordinator")
+    panel = _ready_panel(db, client.user)
+    app.config["PANELS_DRAW_RUNNER"] = "worker"
+    try:
+        first = services.start_draw(actor=client.user, panel=panel)
+        with pytest.raises(services.PanelError):
+            services.start_draw(actor=client.user, panel=panel)
+        first.job.updated_at = first.job.updated_at - services.STALE_AFTER - timedelta(minutes=1)
+        db.session.commit()
+        page = client.get(f"/panels/{panel.id}/draw").get_data(as_text=True)
+        assert "lakkasi raportoimasta" in page and "http-equiv" not in page
+        second = services.start_draw(actor=client.user, panel=panel)
+    finally:
+        app.config.pop("PANELS_DRAW_RUNNER")
+    assert second.id != first.id
+    db.session.expire_all()
+    assert db.session.get(PanelDraw, first.id).status == DrawStatus.FAILED
+    assert services.run_draw_job(second.job.id) == DrawStatus.DONE
