@@ -621,7 +621,7 @@ def _draw_page(
         stale=stale,
         # The page reloads itself while the draw runs (no script needed); people using a
         # screen reader can stop that, since every reload starts reading from the top.
-        auto_refresh=request.args.get("auto") != "0",
+        auto_refresh=request.args.get("auto") == "1",
         seed_form=seed_form,
         errors=errors or [],
         explanation=explanation,
