@@ -669,7 +669,7 @@ def my_votes(participant: Participant | None) -> list[tuple[Statement, int]]:
     rows = db.session.execute(
         select(Statement, Vote.value)
         .join(Vote, Vote.statement_id == Statement.id)
-        .where(Vote.participant_id == participant.id)
+        .where(Vote.participant_id == participant.id, ~Statement.hidden)
         .order_by(Statement.number)
     ).all()
     return [(statement, int(value)) for statement, value in rows]
