@@ -393,6 +393,8 @@ def edit_conversation(conversation_id: int) -> Any:
         ends_at=_local(conversation.ends_at),
     )
     if request.method == "GET":
+        # ``obj`` wins over keyword data in WTForms, so the converted values are set here.
+        form.languages.data = conversation.language_list
         form.starts_at.data = _local(conversation.starts_at)
         form.ends_at.data = _local(conversation.ends_at)
     status = 200
