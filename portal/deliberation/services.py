@@ -458,6 +458,26 @@ def _ensure_participant(conversation_id: int, user: Any, key: str | None) -> Par
     return participant
 
 
+def claim_anonymous_participants(*, user: User, key: str | None) -> int:
+    """Give a signed-in person the votes this browser cast anonymously, in every conversation
+    where the account has no participant of its own yet; commits. Returns how many."""
+    if not key:
+        return 0
+    own = select(Participant.conversation_id).where(Participant.user_id == user.id)
+    claimed = db.session.execute(
+        update(Participant)
+        .where(
+            Participant.key_hash == key_hash(key),
+            Participant.user_id.is_(None),
+            Participant.conversation_id.not_in(own),
+        )
+        .values(user_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return int(claimed or 0)
+
+
 # --- voting ----------------------------------------------------------------------------------
 
 

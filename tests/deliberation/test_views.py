@@ -234,3 +234,24 @@ def test_coordinator_edits_settings_with_local_times(
     assert not saved.participants_may_submit
     page = manager.get(url).data.decode()
     assert 'value="2026-12-01T09:00"' in page
+
+
+def test_anonymous_votes_follow_the_account_at_sign_in(
+    db: Any, client: Any, coordinator: Any, create_user: Any
+) -> None:
+    from tests.conftest import TEST_PASSWORD
+
+    conversation = make_conversation(coordinator)
+    url = f"/deliberation/{conversation.id}"
+    token = csrf_token(client, url)
+    client.post(_vote_action(client.get(url).data), data={"csrf_token": token, "vote": "agree"})
+    resident = create_user("resident", email="asukas@example.fi")
+    login_token = csrf_token(client, "/login")
+    response = client.post(
+        "/login",
+        data={"csrf_token": login_token, "email": "asukas@example.fi", "password": TEST_PASSWORD},
+    )
+    assert response.status_code == 302
+    participant = services.find_participant(conversation_id=conversation.id, user=resident)
+    assert participant is not None
+    assert len(services.my_votes(participant)) == 1
