@@ -174,6 +174,16 @@ local participants = {participants}
 local statements = {statements}
 local values = {{"agree", "disagree", "pass"}}
 local counter = 0
+local started = 0
+function setup(thread)
+  started = started + 1
+  thread:set("id", started)
+end
+function init(args)
+  -- Each wrk thread starts elsewhere in the participant list and draws its own statements.
+  counter = id * 7919
+  math.randomseed(id * 1000003)
+end
 request = function()
   counter = counter + 1
   local p = participants[(counter % #participants) + 1]

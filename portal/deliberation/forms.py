@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.core.forms import Form, choice_list, strip_filter
@@ -45,6 +45,12 @@ class StatementForm(Form):
     )
 
 
+def at_least_one(form: Form, field: SelectMultipleField) -> None:
+    # DataRequired would mark every checkbox ``required``, making browsers demand all of them.
+    if not field.data:
+        raise ValidationError(str(_l("Choose at least one language.")))
+
+
 def language_choices() -> list:
     return choice_list([("fi", _l("Finnish")), ("sv", _l("Swedish")), ("en", _l("English"))])
 
@@ -71,7 +77,7 @@ class ConversationForm(Form):
     languages = MultiCheckboxField(
         _l("Languages of the conversation"),
         choices=language_choices(),
-        validators=[DataRequired(message=_l("Choose at least one language."))],
+        validators=[at_least_one],
     )
     starts_at = DateTimeLocalField(
         _l("Opens (optional)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]

@@ -458,6 +458,26 @@ def _ensure_participant(conversation_id: int, user: Any, key: str | None) -> Par
     return participant
 
 
+def claim_anonymous_participants(*, user: User, key: str | None) -> int:
+    """Give a signed-in person the votes this browser cast anonymously, in every conversation
+    where the account has no participant of its own yet; commits. Returns how many."""
+    if not key:
+        return 0
+    own = select(Participant.conversation_id).where(Participant.user_id == user.id)
+    claimed = db.session.execute(
+        update(Participant)
+        .where(
+            Participant.key_hash == key_hash(key),
+            Participant.user_id.is_(None),
+            Participant.conversation_id.not_in(own),
+        )
+        .values(user_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return int(claimed or 0)
+
+
 # --- voting ----------------------------------------------------------------------------------
 
 
@@ -476,45 +496,33 @@ def _upsert_vote(values: dict[str, Any]) -> None:
     )
 
 
-_VOTE_CONTEXT = (
-    select(
-        Statement.conversation_id,
-        Statement.status,
-        Statement.hidden,
-        Conversation.status.label("conversation_status"),
-        Conversation.starts_at,
-        Conversation.ends_at,
-        Conversation.access,
-        Conversation.moderation,
+def _vote_context(signed_in: bool) -> Any:
+    """Statement, conversation and the voter's participant (if any) in one round trip."""
+    match = (
+        Participant.user_id == bindparam("user_id")
+        if signed_in
+        else Participant.key_hash == bindparam("key_hash")
     )
-    .join(Conversation, Conversation.id == Statement.conversation_id)
-    .where(Statement.id == bindparam("statement_id"))
-)
+    return (
+        select(
+            Statement.conversation_id,
+            Statement.status,
+            Statement.hidden,
+            Conversation.status.label("conversation_status"),
+            Conversation.starts_at,
+            Conversation.ends_at,
+            Conversation.access,
+            Conversation.moderation,
+            Participant.id.label("participant_id"),
+            Participant.blocked.label("participant_blocked"),
+        )
+        .join(Conversation, Conversation.id == Statement.conversation_id)
+        .outerjoin(Participant, (Participant.conversation_id == Statement.conversation_id) & match)
+        .where(Statement.id == bindparam("statement_id"))
+    )
 
 
-def _voting_participant(conversation_id: int, user: Any, key: str | None) -> tuple[int, bool]:
-    """(id, blocked) of the voting participant, created on the first vote; plain column
-    reads keep the vote request light."""
-    signed_in = user is not None and getattr(user, "is_authenticated", False)
-    if signed_in:
-        row = db.session.execute(
-            select(Participant.id, Participant.blocked).where(
-                Participant.conversation_id == conversation_id, Participant.user_id == user.id
-            )
-        ).first()
-        if row is not None:
-            return int(row[0]), bool(row[1])
-    elif key:
-        row = db.session.execute(
-            select(Participant.id, Participant.blocked).where(
-                Participant.conversation_id == conversation_id,
-                Participant.key_hash == key_hash(key),
-            )
-        ).first()
-        if row is not None:
-            return int(row[0]), bool(row[1])
-    participant = _ensure_participant(conversation_id, user, key)
-    return participant.id, participant.blocked
+_VOTE_CONTEXT = {True: _vote_context(True), False: _vote_context(False)}
 
 
 def cast_vote(
@@ -528,7 +536,15 @@ def cast_vote(
     """
     if value not in (dmath.AGREE, dmath.DISAGREE, dmath.PASS):
         raise DeliberationError("invalid_vote")
-    row = db.session.execute(_VOTE_CONTEXT, {"statement_id": statement_id}).first()
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    row = db.session.execute(
+        _VOTE_CONTEXT[bool(signed_in)],
+        {
+            "statement_id": statement_id,
+            "user_id": user.id if signed_in else None,
+            "key_hash": key_hash(key) if key else None,
+        },
+    ).first()
     if row is None or row.conversation_id != conversation_id:
         if db.session.get(Conversation, conversation_id) is None:
             raise DeliberationError("not_found")
@@ -551,7 +567,11 @@ def cast_vote(
     )
     if not is_visible(conversation, statement):  # type: ignore[arg-type]
         raise DeliberationError("statement_unavailable")
-    participant_id, blocked = _voting_participant(conversation_id, user, key)
+    if row.participant_id is not None:
+        participant_id, blocked = int(row.participant_id), bool(row.participant_blocked)
+    else:
+        participant = _ensure_participant(conversation_id, user, key)
+        participant_id, blocked = participant.id, participant.blocked
     if blocked:
         raise DeliberationError("blocked")
     now = utcnow()
@@ -669,7 +689,7 @@ def my_votes(participant: Participant | None) -> list[tuple[Statement, int]]:
     rows = db.session.execute(
         select(Statement, Vote.value)
         .join(Vote, Vote.statement_id == Statement.id)
-        .where(Vote.participant_id == participant.id)
+        .where(Vote.participant_id == participant.id, ~Statement.hidden)
         .order_by(Statement.number)
     ).all()
     return [(statement, int(value)) for statement, value in rows]

@@ -23,7 +23,7 @@ from flask import (
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from portal.core.db import utcnow
@@ -96,6 +96,14 @@ def _set_participant_cookie(response: Response) -> Response:
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
+
+
+@user_logged_in.connect
+def _claim_votes_on_sign_in(sender: Any, user: Any, **extra: Any) -> None:
+    """Votes cast in this browser before signing in follow the account to other devices."""
+    if not request or PARTICIPANT_COOKIE not in request.cookies:
+        return
+    services.claim_anonymous_participants(user=user, key=participant_key())
 
 
 def _rate_key() -> str:
@@ -393,6 +401,8 @@ def edit_conversation(conversation_id: int) -> Any:
         ends_at=_local(conversation.ends_at),
     )
     if request.method == "GET":
+        # ``obj`` wins over keyword data in WTForms, so the converted values are set here.
+        form.languages.data = conversation.language_list
         form.starts_at.data = _local(conversation.starts_at)
         form.ends_at.data = _local(conversation.ends_at)
     status = 200

@@ -201,3 +201,57 @@ def test_moderation_queue_accept_reject_block(db: Any, login_as: Any, coordinato
     db.session.expire_all()
     assert statement.author.blocked
     assert login_as("resident").get(queue).status_code == 403
+
+
+def test_coordinator_edits_settings_with_local_times(
+    db: Any, login_as: Any, coordinator: Any
+) -> None:
+    conversation = make_conversation(coordinator)
+    manager = login_as("coordinator")
+    url = f"/deliberation/manage/{conversation.id}"
+    page = manager.get(url).data.decode()
+    checked = re.findall(r'<input checked id="languages-\d" [^>]*value="(\w+)"', page)
+    assert checked == ["fi", "sv"]
+    token = csrf_token(manager, url)
+    response = manager.post(
+        url,
+        data={
+            "csrf_token": token,
+            "topic_fi": "Uusi aihe",
+            "languages": ["fi"],
+            "starts_at": "2026-12-01T09:00",
+            "ends_at": "2026-12-31T16:00",
+            "access": "logged_in",
+            "moderation": "post",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Conversation, conversation.id)
+    assert saved.topic_fi == "Uusi aihe" and saved.access == "logged_in"
+    assert saved.languages == "fi"
+    assert saved.starts_at.hour == 7  # 09:00 in Helsinki in winter is 07:00 UTC
+    assert not saved.participants_may_submit
+    page = manager.get(url).data.decode()
+    assert 'value="2026-12-01T09:00"' in page
+
+
+def test_anonymous_votes_follow_the_account_at_sign_in(
+    db: Any, client: Any, coordinator: Any, create_user: Any
+) -> None:
+    from tests.conftest import TEST_PASSWORD
+
+    conversation = make_conversation(coordinator)
+    url = f"/deliberation/{conversation.id}"
+    token = csrf_token(client, url)
+    client.post(_vote_action(client.get(url).data), data={"csrf_token": token, "vote": "agree"})
+    resident = create_user("resident", email="asukas@example.fi")
+    login_token = csrf_token(client, "/login")
+    response = client.post(
+        "/login",
+        data={"csrf_token": login_token, "email": "asukas@example.fi", "password": TEST_PASSWORD},
+    )
+    assert response.status_code == 302
+    participant = services.find_participant(conversation_id=conversation.id, user=resident)
+    assert participant is not None
+    assert len(services.my_votes(participant)) == 1
