@@ -8,13 +8,11 @@ from wtforms import (
     EmailField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core.forms import Form, choice_list, no_markup, strip_filter
+from portal.core.forms import Form, MultiCheckboxField, choice_list, no_markup, strip_filter
 from portal.core.i18n import LOCALE_NAMES, LOCALES
 from portal.core.permissions import Role
 
@@ -138,11 +136,6 @@ class EraseAccountForm(Form):
         _l("I understand that my personal data is erased and cannot be restored."),
         validators=[DataRequired(message=_l("Tick the box to confirm."))],
     )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class UserAdminForm(Form):

@@ -8,9 +8,17 @@ from typing import Any
 from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectChoice, StringField, ValidationError
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    ValidationError,
+)
 from wtforms.fields import Field
 from wtforms.validators import Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 CSRF_MESSAGE = _l(
     "The form had expired or came from another site. Check the details and send it again."
@@ -31,6 +39,13 @@ class Form(FlaskForm):
             self.form_errors.append(str(CSRF_MESSAGE))
             return False
         return super().validate(extra_validators)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (rendered as a fieldset by ``_forms.html``)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class ActionForm(Form):

@@ -14,7 +14,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -30,16 +29,10 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core.forms import Form, choice_list, no_markup, strip_filter
+from portal.core.forms import Form, MultiCheckboxField, choice_list, no_markup, strip_filter
 from portal.councils.models import CouncilKind, MemberRole, Rsvp
 from portal.impact.models import Attendance, OutputKind
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def kind_labels() -> dict[str, Any]:

@@ -14,15 +14,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core.forms import Form, choice_list, strip_filter
+from portal.core.forms import Form, MultiCheckboxField, choice_list, strip_filter
 from portal.deliberation.services import MAX_STATEMENT_LENGTH, MIN_STATEMENT_LENGTH
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class StatementForm(Form):

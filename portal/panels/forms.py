@@ -12,22 +12,15 @@ from wtforms import (
     DecimalField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
     ValidationError,
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core.forms import Form, choice_list, no_markup, strip_filter
+from portal.core.forms import Form, MultiCheckboxField, choice_list, no_markup, strip_filter
 from portal.panels.features import FEATURES, parse_groups
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def method_choices() -> list[Any]:
