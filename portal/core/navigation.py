@@ -49,10 +49,16 @@ MAIN_NAVIGATION: tuple[NavItem, ...] = (
 
 
 def visible_navigation() -> list[NavItem]:
+    """Ways to take part: the same for everyone."""
+    return [item for item in MAIN_NAVIGATION if item.access == PUBLIC]
+
+
+def tool_navigation() -> list[NavItem]:
+    """Working tools the signed-in user's roles open, in a navigation of their own."""
     return [
         item
         for item in MAIN_NAVIGATION
-        if item.access == PUBLIC or user_has_permission(current_user, item.access)
+        if item.access != PUBLIC and user_has_permission(current_user, item.access)
     ]
 
 
@@ -73,6 +79,7 @@ def language_links() -> list[dict[str, Any]]:
 def navigation_context() -> dict[str, Any]:
     return {
         "main_navigation": visible_navigation,
+        "tool_navigation": tool_navigation,
         "language_links": language_links,
         "current_locale": current_locale,
     }

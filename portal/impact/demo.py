@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from portal.impact.models import (
     ActivityStatus,
     Decision,
     ImplementationStatus,
+    Output,
     OutputKind,
     Response,
 )
@@ -73,6 +74,10 @@ def seed_impact() -> Iterable[str]:
         source_type="demo_output",
         source_id=3,
     )
+    # The outputs came out of the workshop, so they date from it (responses follow them).
+    workshop_day = datetime.combine(workshop.starts_on, time(15), UTC)
+    for output in db.session.scalars(select(Output).where(Output.activity_id == workshop.id)):
+        output.created_at = workshop_day
     db.session.add_all(
         [
             Response(
