@@ -775,14 +775,14 @@ def export_members_csv(*, actor: User, criteria: MemberFilter) -> str:
         select(PoolMember.id).select_from(PoolMember).join(User, User.id == PoolMember.user_id),
         criteria,
     )
+    slugs = dict(_plain_rows(select(InterestArea.id, InterestArea.slug)))
     interest_rows = _plain_rows(
-        select(member_interests.c.member_id, InterestArea.slug)
-        .join(InterestArea, InterestArea.id == member_interests.c.area_id)
+        select(member_interests.c.member_id, member_interests.c.area_id)
         .where(member_interests.c.member_id.in_(matching_ids.scalar_subquery()))
         .order_by(member_interests.c.member_id, member_interests.c.area_id)
     )
     interests = {
-        member_id: ",".join(slug for _, slug in group)
+        member_id: ",".join([slugs[area_id] for _, area_id in group])
         for member_id, group in groupby(interest_rows, itemgetter(0))
     }
     buffer = io.StringIO()
