@@ -15,11 +15,25 @@ import secrets
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -722,7 +736,14 @@ EXPORT_COLUMNS = (
 
 
 def export_members_csv(*, actor: User, criteria: MemberFilter) -> str:
-    """The filtered list as CSV (semicolon-separated, for spreadsheets); audited."""
+    """The filtered list as CSV (semicolon-separated, for spreadsheets); audited.
+
+    Built for the whole pool (tens of thousands of rows): dates come as text from the
+    database, rows are read as the driver's plain tuples without type processing,
+    interests are gathered in one ordered pass, and only the free-text cells are checked
+    for formulas.
+    """
+    dialect = db.session.get_bind().dialect.name
     query = _apply_filter(
         select(
             PoolMember.id,
@@ -733,14 +754,16 @@ def export_members_csv(*, actor: User, criteria: MemberFilter) -> str:
             PoolMember.postal_address,
             User.birth_year,
             User.gender,
-            Municipality.name_fi,
-            PoolMember.municipality_other,
+            case(
+                (PoolMember.municipality_other.is_(True), literal("other", String)),
+                else_=Municipality.name_fi,
+            ),
             User.language,
             PoolMember.language_other,
             PoolMember.status,
-            PoolMember.paused_until,
-            PoolMember.joined_at,
-            PoolMember.last_invited_at,
+            _date_text(PoolMember.paused_until, dialect),
+            _date_text(PoolMember.joined_at, dialect, utc=True),
+            _date_text(PoolMember.last_invited_at, dialect, utc=True),
         )
         .select_from(PoolMember)
         .join(User, User.id == PoolMember.user_id)
@@ -748,59 +771,84 @@ def export_members_csv(*, actor: User, criteria: MemberFilter) -> str:
         .order_by(PoolMember.id),
         criteria,
     )
-    slugs = dict(db.session.execute(select(InterestArea.id, InterestArea.slug)).all())
     matching_ids = _apply_filter(
         select(PoolMember.id).select_from(PoolMember).join(User, User.id == PoolMember.user_id),
         criteria,
     )
-    interests: dict[int, list[str]] = {}
-    for member_id, area_id in db.session.execute(
-        select(member_interests.c.member_id, member_interests.c.area_id).where(
-            member_interests.c.member_id.in_(matching_ids.scalar_subquery())
-        )
-    ):
-        interests.setdefault(member_id, []).append(slugs[area_id])
+    slugs = dict(_plain_rows(select(InterestArea.id, InterestArea.slug)))
+    interest_rows = _plain_rows(
+        select(member_interests.c.member_id, member_interests.c.area_id)
+        .where(member_interests.c.member_id.in_(matching_ids.scalar_subquery()))
+        .order_by(member_interests.c.member_id, member_interests.c.area_id)
+    )
+    interests = {
+        member_id: ",".join([slugs[area_id] for _, area_id in group])
+        for member_id, group in groupby(interest_rows, itemgetter(0))
+    }
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
-    count = 0
-    for row in db.session.execute(query):
-        count += 1
-        writer.writerow(
-            (
-                row[0],
-                _csv_safe(row[1]),
-                row[2] or "",
-                _csv_safe(row[3]),
-                row[4],
-                _csv_safe(row[5]),
-                row[6] or "",
-                row[7] or "",
-                "other" if row[9] else (row[8] or ""),
-                row[10] or "",
-                _csv_safe(row[11]),
-                row[12],
-                row[13].isoformat() if row[13] else "",
-                ",".join(interests.get(row[0], ())),
-                row[14].date().isoformat(),
-                row[15].date().isoformat() if row[15] else "",
-            )
+    unsafe = _FORMULA_STARTS
+    rows = _plain_rows(query)
+    # None is written as an empty cell; a free-text cell is rewritten only when it starts
+    # like a formula (rare), so most rows go to the writer without a Python call per cell.
+    writer.writerows(
+        (
+            row[0],
+            "'" + row[1] if row[1] and row[1][0] in unsafe else row[1],
+            row[2],
+            "'" + row[3] if row[3] and row[3][0] in unsafe else row[3],
+            row[4],
+            "'" + row[5] if row[5] and row[5][0] in unsafe else row[5],
+            row[6],
+            row[7],
+            row[8],
+            row[9],
+            "'" + row[10] if row[10] and row[10][0] in unsafe else row[10],
+            row[11],
+            row[12],
+            interests.get(row[0], ""),
+            row[13],
+            row[14],
         )
+        for row in rows
+    )
     record_audit(
         actor=actor,
         action="pool.exported",
         object_type="pool_member",
-        changes={"filters": sorted(criteria.as_dict()), "rows": count},
+        changes={"filters": sorted(criteria.as_dict()), "rows": len(rows)},
     )
     db.session.commit()
     return buffer.getvalue()
 
 
-def _csv_safe(value: str | None) -> str:
-    # A cell starting with = + - @ is run as a formula by spreadsheets; quote it as text.
-    if not value:
-        return ""
-    return "'" + value if value[0] in "=+-@\t\r" else value
+# A cell starting with = + - @ (or a tab or carriage return) is run as a formula by
+# spreadsheets; such cells are quoted as text with a leading apostrophe.
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def _plain_rows(statement: Select[Any]) -> list[tuple[Any, ...]]:
+    """All rows of a statement as the driver's tuples, skipping SQLAlchemy's row objects.
+
+    Only for statements whose columns need no result processing (integers and text).
+    """
+    db.session.flush()
+    result = db.session.connection().execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+def _date_text(column: Any, dialect: str, *, utc: bool = False) -> Any:
+    """``YYYY-MM-DD`` of a date (or of a UTC timestamp's date) as text, computed in SQL."""
+    if dialect == "sqlite":
+        # Dates are stored as 'YYYY-MM-DD', UTCDateTime as naive UTC 'YYYY-MM-DD HH:MM:SS...'.
+        return func.substr(column, 1, 10, type_=String)
+    if utc:
+        column = func.timezone("UTC", column)
+    return func.to_char(column, "YYYY-MM-DD", type_=String)
 
 
 def member_history(member: PoolMember) -> dict[str, Any]:

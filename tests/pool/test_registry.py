@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, select
@@ -84,6 +84,60 @@ def test_csv_export_is_filtered_and_audited(db: Any, login_as: Any, make_member:
     assert rows[1][1] == "'=HYPERLINK(1)"  # never a formula in a spreadsheet
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "pool.exported")).one()
     assert entry.changes == {"filters": ["gender"], "rows": 1}
+
+
+def test_full_csv_export_content(db: Any, login_as: Any, make_member: Any, areas: Any) -> None:
+    by_slug = {area.slug: area.id for area in areas}
+    first = make_member(
+        name="=cmd",
+        email="eka@example.fi",
+        phone="+358 40 123 4567",
+        contact_channel="sms",
+        birth_year=1950,
+        # Given out of order: the export lists interests in the order of the areas.
+        interest_ids=[by_slug["hospital-care"], by_slug["elderly"], by_slug["children-families"]],
+    )
+    first.joined_at = datetime(2024, 3, 1, 23, 30, tzinfo=UTC)  # late evening UTC
+    first.last_invited_at = datetime(2026, 1, 2, 1, 15, tzinfo=timezone(timedelta(hours=2)))
+    second = make_member(
+        name="Björn Ek",
+        email=None,
+        phone="040 765 4321",
+        contact_channel="letter",
+        postal_address="@Kauppakatu 2, 33210 Tampere",
+        birth_year=1990,
+        gender="man",
+        municipality_id=None,
+        municipality_other=True,
+        language="other",
+        language_other="-arabia",
+        interest_ids=[],
+    )
+    second.status = "paused"
+    second.paused_until = date(2027, 1, 15)
+    second.joined_at = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
+    gone = make_member(name="Left Member")
+    gone.status = "left"
+    db.session.commit()
+
+    coordinator = login_as("coordinator")
+    response = coordinator.get("/pool/members.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    body = response.get_data(as_text=True)
+    assert body.startswith("\ufeffmember_id;name;")
+    assert body.lstrip("\ufeff").splitlines() == [
+        "member_id;name;email;phone;contact_channel;postal_address;birth_year;gender;"
+        "municipality;language;language_other;status;paused_until;interests;joined_at;"
+        "last_invited_at",
+        f"{first.id};'=cmd;eka@example.fi;'+358 40 123 4567;sms;;1950;woman;Tampere;fi;;"
+        "active;;children-families,elderly,hospital-care;2024-03-01;2026-01-01",
+        f"{second.id};Björn Ek;;040 765 4321;letter;'@Kauppakatu 2, 33210 Tampere;1990;man;"
+        "other;other;'-arabia;paused;2027-01-15;;2025-06-30;",
+    ]
+    assert "\r\n" in body and gone.user.name not in body
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "pool.exported")).one()
+    assert entry.changes == {"filters": [], "rows": 2}
 
 
 def test_coordinator_adds_and_edits_with_the_same_rules(
