@@ -74,6 +74,7 @@ def _configure(app: Flask, config: Config) -> None:
 def _init_extensions(app: Flask, config: Config) -> None:
     from portal.core.encryption import configure_encryption
     from portal.core.i18n import ensure_compiled, select_locale, template_helpers
+    from portal.core.urls import external_url
 
     db.init_app(app, config.database_url)
     ensure_compiled()
@@ -87,7 +88,7 @@ def _init_extensions(app: Flask, config: Config) -> None:
     configure_encryption(list(config.encryption_keys))
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
-    app.jinja_env.globals.update(template_helpers())
+    app.jinja_env.globals.update(template_helpers(), external_url=external_url)
 
     from portal.core.navigation import navigation_context
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
@@ -20,6 +20,7 @@ from portal.core.models import OneTimeToken
 from portal.core.permissions import Role
 from portal.core.personal_data import handlers, register_personal_data
 from portal.core.tokens import TokenInvalid, consume_token, issue_token
+from portal.core.urls import external_url
 from portal.extensions import db
 
 password_hasher = PasswordHasher()
@@ -89,8 +90,8 @@ def register_user(*, name: str, email: str, password: str, locale: str) -> User 
             subject=_l("Someone tried to register with your email address"),
             template="emails/already_registered",
             locale=existing.locale,
-            login_url=_external("accounts.login"),
-            reset_url=_external("accounts.request_password_reset"),
+            login_url=external_url("accounts.login"),
+            reset_url=external_url("accounts.request_password_reset"),
         )
         db.session.commit()
         return None
@@ -114,7 +115,7 @@ def _send_verification(user: User) -> None:
         template="emails/verify_email",
         locale=user.locale,
         name=user.name,
-        verify_url=_external("accounts.verify_email", token=secret),
+        verify_url=external_url("accounts.verify_email", token=secret),
         hours=_settings().token_hours,
     )
 
@@ -203,7 +204,7 @@ def request_password_reset(*, email: str) -> None:
             template="emails/reset_password",
             locale=user.locale,
             name=user.name,
-            reset_url=_external("accounts.reset_password", token=secret),
+            reset_url=external_url("accounts.reset_password", token=secret),
             hours=_settings().password_reset_hours,
         )
     db.session.commit()
@@ -320,11 +321,6 @@ def _tombstone(user: User) -> None:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _external(endpoint: str, **values: Any) -> str:
-    base = _settings().base_url.rstrip("/")
-    return base + url_for(endpoint, **values)
 
 
 # --- administration -------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import IO, Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
@@ -21,6 +21,7 @@ from portal.core.mail import Attachment, queue_mail
 from portal.core.permissions import Role
 from portal.core.personal_data import register_personal_data
 from portal.core.tokens import TokenInvalid, consume_token, issue_token, peek_token
+from portal.core.urls import external_url
 from portal.councils.ics import CalendarEvent, build_calendar
 from portal.councils.models import (
     ApplicationStatus,
@@ -55,18 +56,6 @@ class CouncilError(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for an email, also when built outside a request (CLI, jobs)."""
-    base = current_app.config["PORTAL"].base_url.rstrip("/")
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return base + url_for(endpoint, **values)
-
-
-_external = external_url
 
 
 # --- councils and terms ------------------------------------------------------------------
@@ -564,7 +553,7 @@ def meeting_calendar(meeting: Meeting, *, invitee: User | None, cancelled: bool 
             summary=f"{meeting.council.name_fi}: {meeting.title}",
             description=description,
             location=location,
-            url=_external("councils.show_my_meeting", meeting_id=meeting.id),
+            url=external_url("councils.show_my_meeting", meeting_id=meeting.id),
             organizer_email=organizer_email,
             organizer_name="Osallistu",
             attendee_email=(invitee.email or "") if invitee else "",
@@ -613,8 +602,8 @@ def send_invitations(*, actor: User, meeting: Meeting, now: datetime | None = No
             name=user.name,
             meeting=meeting,
             council_name=meeting.council.name(user.locale),
-            answer_url=_external("councils.answer_by_link", token=secret),
-            meeting_url=_external("councils.show_my_meeting", meeting_id=meeting.id),
+            answer_url=external_url("councils.answer_by_link", token=secret),
+            meeting_url=external_url("councils.show_my_meeting", meeting_id=meeting.id),
             updated=invitation.sent_at is not None,
         )
         invitation.sent_at = now

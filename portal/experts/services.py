@@ -19,7 +19,7 @@ from portal.core.mail import queue_mail
 from portal.core.permissions import Role
 from portal.core.personal_data import register_personal_data
 from portal.core.tokens import TokenInvalid, consume_token, issue_token, peek_token
-from portal.councils.services import external_url as _external
+from portal.core.urls import external_url
 from portal.councils.services import find_or_create_person
 from portal.councils.times import HELSINKI, local_date
 from portal.councils.uploads import delete_stored, store_upload
@@ -257,7 +257,7 @@ def file_request(
             name=coordinator.name,
             request=request,
             event="filed",
-            url=_external("experts.match_request", request_id=request.id),
+            url=external_url("experts.match_request", request_id=request.id),
         )
     record_audit(
         actor=actor,
@@ -468,8 +468,8 @@ def propose_expert(
         name=expert.name,
         request=request,
         unit_name=request.org_unit.name(expert.locale),
-        answer_url=_external("experts.answer_by_link", token=secret),
-        page_url=_external("experts.show_my_assignment", assignment_id=assignment.id),
+        answer_url=external_url("experts.answer_by_link", token=secret),
+        page_url=external_url("experts.show_my_assignment", assignment_id=assignment.id),
     )
     record_audit(
         actor=actor,
@@ -548,7 +548,7 @@ def _respond(assignment: ExpertAssignment, *, accept: bool, reason: str) -> None
             name=person.name,
             request=request,
             event="accepted" if accept else "declined",
-            url=_external("experts.show_request", request_id=request.id),
+            url=external_url("experts.show_request", request_id=request.id),
         )
     record_audit(
         actor=assignment.expert,

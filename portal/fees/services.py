@@ -41,6 +41,7 @@ from portal.core.mail import queue_mail
 from portal.core.money import ZERO, sum_money
 from portal.core.permissions import user_has_permission
 from portal.core.personal_data import register_personal_data
+from portal.core.urls import external_url
 from portal.extensions import db
 from portal.fees.calculation import (
     TAXABLE_CODES,
@@ -912,18 +913,10 @@ def return_claim(*, actor: User, claim_id: int, reason: str) -> FeeClaim:
         name=payee.name,
         claim=claim,
         reason=claim.return_reason,
-        claim_url=_external("fees.show_claim", claim_id=claim.id),
+        claim_url=external_url("fees.show_claim", claim_id=claim.id),
     )
     db.session.commit()
     return claim
-
-
-def _external(endpoint: str, **values: Any) -> str:
-    from flask import url_for
-
-    base = current_app.config["PORTAL"].base_url.rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
 
 
 def claims_query(

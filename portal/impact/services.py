@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +24,7 @@ from portal.core.mail import queue_mail
 from portal.core.models import AuditEntry
 from portal.core.permissions import Role
 from portal.core.personal_data import register_personal_data
+from portal.core.urls import external_url
 from portal.extensions import db
 from portal.impact.metrics import Period, Reach, reach
 from portal.impact.models import (
@@ -411,7 +411,6 @@ def send_response_reminders(*, now: datetime, overdue_after_days: int) -> int:
     if fallback:
         for email in _decision_maker_emails():
             by_recipient.setdefault(email, []).extend(fallback)
-    base_url = current_app.config["PORTAL"].base_url.rstrip("/")
     for email, items in by_recipient.items():
         queue_mail(
             to=email,
@@ -420,7 +419,6 @@ def send_response_reminders(*, now: datetime, overdue_after_days: int) -> int:
             locale=_recipient_locale(email),
             outputs=items,
             days=overdue_after_days,
-            base_url=base_url,
         )
     db.session.commit()
     return len(outputs)
@@ -545,7 +543,6 @@ def send_monthly_report(*, unit: OrgUnit, month: date, overdue_after_days: int) 
         db.session.rollback()
         return False
     period = month_period(month)
-    base_url = current_app.config["PORTAL"].base_url.rstrip("/")
     unit_filter = (
         {"unit": unit.id}
         if unit.kind == OrgUnitKind.UNIT
@@ -553,7 +550,6 @@ def send_monthly_report(*, unit: OrgUnit, month: date, overdue_after_days: int) 
         if unit.kind == OrgUnitKind.SERVICE_AREA
         else {}
     )
-    query = urlencode({"start": period.start, "end": period.end, **unit_filter})
     queue_mail(
         to=unit.manager_email,
         subject=_l("Participation and responses in %(month)s", month=f"{month:%m/%Y}"),
@@ -562,9 +558,10 @@ def send_monthly_report(*, unit: OrgUnit, month: date, overdue_after_days: int) 
         summary=summary,
         unit_name=unit.name(locale),
         overdue_after_days=overdue_after_days,
-        dashboard_url=f"{base_url}/impact/?{query}",
-        outputs_url=f"{base_url}/impact/outputs?{urlencode({'state': 'awaiting', **unit_filter})}",
-        base_url=base_url,
+        dashboard_url=external_url(
+            "impact.dashboard", start=period.start, end=period.end, **unit_filter
+        ),
+        outputs_url=external_url("impact.list_outputs", state="awaiting", **unit_filter),
     )
     db.session.commit()
     return True

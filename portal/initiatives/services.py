@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,7 @@ from portal.core.permissions import Role
 from portal.core.personal_data import register_personal_data
 from portal.core.population import county_totals
 from portal.core.tokens import TokenInvalid, consume_token, issue_token, peek_token
+from portal.core.urls import external_url
 from portal.extensions import db
 from portal.impact.models import ActivityKind, ActivityStatus, Decision, Output, OutputKind
 from portal.impact.services import record_response, register_activity, register_output
@@ -74,15 +75,6 @@ class InitiativeError(Exception):
 
 def _settings() -> Any:
     return current_app.config["PORTAL"]
-
-
-def _external(endpoint: str, **values: Any) -> str:
-    """An absolute link for mail; also works in CLI commands, which have no request."""
-    if has_request_context():
-        path = url_for(endpoint, **values)
-    else:
-        path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return _settings().base_url.rstrip("/") + path
 
 
 def normalise_email(email: str) -> str:
@@ -416,7 +408,7 @@ def invite_co_initiator(*, actor: User, initiative: Initiative, email: str) -> I
         locale=actor.locale,
         inviter=actor.name,
         title=initiative.title,
-        accept_url=_external("initiatives.accept_invitation", token=secret),
+        accept_url=external_url("initiatives.accept_invitation", token=secret),
         days=INVITATION_DAYS,
     )
     _audit(actor, initiative, "co_initiator_invited", initiator_id=invitation.id)
@@ -507,7 +499,7 @@ def _coordinators() -> list[User]:
 def _notify_coordinators(
     initiative: Initiative, *, subject: Any, message: Any, endpoint: str
 ) -> None:
-    url = _external(endpoint, initiative_id=initiative.id)
+    url = external_url(endpoint, initiative_id=initiative.id)
     for person in _coordinators():
         queue_mail(
             to=person.email,
@@ -548,7 +540,7 @@ def return_initiative(*, actor: User, initiative: Initiative, reason: str) -> In
             name=person.name,
             title=initiative.title,
             reason=initiative.return_reason,
-            url=_external("initiatives.show_initiative", initiative_id=initiative.id),
+            url=external_url("initiatives.show_initiative", initiative_id=initiative.id),
         )
     db.session.commit()
     return initiative
@@ -605,7 +597,7 @@ def publish_initiative(
             name=person.name,
             title=initiative.title,
             ends_on=initiative.collection_ends_on,
-            url=_external("initiatives.show_initiative", initiative_id=initiative.id),
+            url=external_url("initiatives.show_initiative", initiative_id=initiative.id),
         )
     db.session.commit()
     return initiative
@@ -643,7 +635,7 @@ def request_support(
             template="initiatives/emails/support_exists",
             locale=locale,
             title=initiative.title,
-            url=_external("initiatives.show_initiative", initiative_id=initiative.id),
+            url=external_url("initiatives.show_initiative", initiative_id=initiative.id),
         )
         db.session.commit()
         return
@@ -676,7 +668,7 @@ def request_support(
         locale=locale,
         name=support.name,
         title=initiative.title,
-        confirm_url=_external("initiatives.confirm_support", token=secret),
+        confirm_url=external_url("initiatives.confirm_support", token=secret),
         hours=SUPPORT_LINK_HOURS,
     )
     db.session.commit()
@@ -736,8 +728,8 @@ def confirm_support(*, secret: str) -> Support:
             locale=support.locale,
             name=support.name,
             title=initiative.title,
-            url=_external("initiatives.show_initiative", initiative_id=initiative.id),
-            withdraw_url=_external("initiatives.withdraw_support", token=withdraw_secret),
+            url=external_url("initiatives.show_initiative", initiative_id=initiative.id),
+            withdraw_url=external_url("initiatives.withdraw_support", token=withdraw_secret),
             notify_decision=support.notify_decision,
         )
         record_audit(
@@ -892,7 +884,7 @@ def _submit(actor: User | None, initiative: Initiative, today: date, action: str
                     title=initiative.title,
                     count=count,
                 ),
-                url=_external("initiatives.show_initiative", initiative_id=initiative.id),
+                url=external_url("initiatives.show_initiative", initiative_id=initiative.id),
             )
     # Unconfirmed supports can no longer count: their personal data has no purpose left.
     pending = list(
@@ -983,7 +975,7 @@ def decide_initiative(
     _move(actor, initiative, S.DECIDED, "decided")
     _audit(actor, initiative, "decision_recorded", decision=decision)
     _register_in_chain(initiative)
-    page = _external("initiatives.show_initiative", initiative_id=initiative.id)
+    page = external_url("initiatives.show_initiative", initiative_id=initiative.id)
     mail_context = {
         "title": initiative.title,
         "decision": decision,
@@ -1112,7 +1104,7 @@ def send_reminders(*, today: date | None = None) -> int:
                 due_on=initiative.due_on,
                 overdue=initiative.due_on < today,
                 days_left=(initiative.due_on - today).days,
-                url=_external("initiatives.process_initiative", initiative_id=initiative.id),
+                url=external_url("initiatives.process_initiative", initiative_id=initiative.id),
             )
             sent += 1
         _audit(None, initiative, "reminder_sent", stage=stage)

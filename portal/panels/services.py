@@ -34,6 +34,7 @@ from portal.core.audit import record_audit
 from portal.core.db import utcnow
 from portal.core.mail import queue_mail
 from portal.core.personal_data import register_personal_data
+from portal.core.urls import external_url
 from portal.extensions import db
 from portal.impact.models import Activity, ActivityStatus, Attendance, Participation
 from portal.impact.services import record_participation, register_activity, register_output
@@ -756,12 +757,6 @@ def _compute_draw(job: PanelDrawJob, draw: PanelDraw) -> str:
     return _finish(job, DrawStatus.DONE)
 
 
-def _external(endpoint: str, **values: Any) -> str:
-    # Built without a request, since draws are finished by a background job.
-    base = current_app.config["PORTAL"].base_url.rstrip("/")
-    return base + current_app.url_map.bind("localhost").build(endpoint, values)
-
-
 def _notify_selected(panel: Panel, candidates: list[PanelCandidate]) -> None:
     """Tell the drawn people with an email address (the mail goes after the commit)."""
     for candidate in candidates:
@@ -776,8 +771,8 @@ def _notify_selected(panel: Panel, candidates: list[PanelCandidate]) -> None:
             name=user.display_name,
             question=panel.question,
             starts_on=panel.starts_on,
-            panel_url=_external("panels.show_panel", panel_id=panel.id),
-            my_url=_external("panels.my_chances"),
+            panel_url=external_url("panels.show_panel", panel_id=panel.id),
+            my_url=external_url("panels.my_chances"),
         )
 
 

@@ -19,7 +19,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Select,
@@ -54,6 +54,7 @@ from portal.core.population import (
     municipality_shares,
 )
 from portal.core.tokens import TokenInvalid, consume_token, issue_token, peek_token
+from portal.core.urls import external_url
 from portal.extensions import db
 from portal.impact.models import Activity, ActivityStatus, Participation
 from portal.pool import validation as checks
@@ -100,14 +101,6 @@ def setting(name: str) -> int:
     """A pool setting: the app config, then ``PORTAL_<NAME>`` in the environment, then default."""
     value = current_app.config.get(name) or os.environ.get(f"PORTAL_{name}")
     return int(value) if value else int(DEFAULTS[name])
-
-
-def _external(endpoint: str, **values: Any) -> str:
-    base = current_app.config["PORTAL"].base_url.rstrip("/")
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    # Command-line jobs and other domains' services run without a request.
-    return base + current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def _queue_mail(
@@ -267,9 +260,9 @@ def _join(*, data: MemberData, consent_version: str) -> None:
                 user_id=user.id,
                 subject=f"member:{member.id}",
             )
-            login_url = _external("pool.magic_login", token=secret)
+            login_url = external_url("pool.magic_login", token=secret)
         else:
-            login_url = _external("accounts.login")
+            login_url = external_url("accounts.login")
         _queue_mail(
             to=user.email,
             subject=_l("You are already in the resident pool"),
@@ -300,7 +293,7 @@ def _join(*, data: MemberData, consent_version: str) -> None:
         template="pool/emails/confirm",
         locale=data.locale,
         name=data.name,
-        confirm_url=_external("pool.confirm", token=secret),
+        confirm_url=external_url("pool.confirm", token=secret),
         hours=current_app.config["PORTAL"].token_hours,
     )
     record_audit(
@@ -386,7 +379,7 @@ def request_magic_link(*, email: str) -> None:
             subject=_l("Your sign-in link to the resident pool"),
             template="pool/emails/magic_link",
             locale=user.locale,
-            login_url=_external("pool.magic_login", token=secret),
+            login_url=external_url("pool.magic_login", token=secret),
         )
     db.session.commit()
 
@@ -1309,7 +1302,7 @@ def _send_invitation_mail(
         name=name,
         activity=activity,
         message=invitation.message,
-        answer_url=_external("pool.answer_invitation", token=secret),
+        answer_url=external_url("pool.answer_invitation", token=secret),
         reminder=reminder,
     )
 
@@ -1639,7 +1632,7 @@ def run_retention(
             subject=_l("Do you want to stay in the resident pool?"),
             template="pool/emails/stay",
             locale=locale,
-            stay_url=_external("pool.stay", token=secret),
+            stay_url=external_url("pool.stay", token=secret),
             days=removal_days,
         )
         member.retention_asked_at = now
