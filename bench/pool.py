@@ -40,6 +40,8 @@ from portal.core.paging import paginate
 from portal.extensions import db
 from portal.impact.models import Activity, Participation
 from portal.pool import services
+from portal.pool.demo import FIRST
+from portal.pool.demo import LAST as DEMO_LAST
 from portal.pool.models import (
     InterestArea,
     InvitationRecipient,
@@ -52,50 +54,8 @@ MEMBERS = 50_000
 PARTICIPATIONS = 20_000
 INVITED = 30_000
 RUNS = 7
-FIRST = [
-    "Aino",
-    "Eero",
-    "Helmi",
-    "Juha",
-    "Kaisa",
-    "Lauri",
-    "Maija",
-    "Niko",
-    "Oona",
-    "Pekka",
-    "Sanna",
-    "Timo",
-    "Ulla",
-    "Ville",
-    "Anna",
-    "Björn",
-    "Elsa",
-    "Mikael",
-    "Leena",
-    "Ahmed",
-]
-LAST = [
-    "Virtanen",
-    "Korhonen",
-    "Mäkinen",
-    "Nieminen",
-    "Hämäläinen",
-    "Laine",
-    "Heikkinen",
-    "Koskinen",
-    "Järvinen",
-    "Lehtonen",
-    "Lindqvist",
-    "Saarinen",
-    "Salo",
-    "Ali",
-    "Kallio",
-    "Ojala",
-    "Rantanen",
-    "Heinonen",
-    "Aaltonen",
-    "Mattila",
-]
+# The demo's names, with more surnames so that 50,000 members are not all namesakes.
+LAST = [*DEMO_LAST, "Kallio", "Ojala", "Rantanen", "Heinonen", "Aaltonen", "Mattila"]
 
 
 def _database(url: str) -> tuple[str, Callable[[], None]]:
