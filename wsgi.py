@@ -1,5 +1,5 @@
 """WSGI entry point: ``gunicorn wsgi:app`` or ``flask --app wsgi ...``."""
 
-from portal import create_app
+from portal.app import create_app
 
 app = create_app()

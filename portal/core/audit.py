@@ -67,3 +67,22 @@ def audit_page(criteria: AuditFilter, *, page: int, per_page: int = 50) -> Page[
     if criteria.end:
         query = query.where(AuditEntry.created_at <= criteria.end)
     return paginate(query, page=page, per_page=per_page)
+
+
+class DomainAudit:
+    """``audit(actor, action, object_type, object_id, **changes)`` for one domain: the action
+    is written as ``<domain>.<action>``, so each domain's services need not repeat it."""
+
+    def __init__(self, domain: str) -> None:
+        self.domain = domain
+
+    def __call__(
+        self, actor: Any | None, action: str, object_type: str, object_id: object, **changes: Any
+    ) -> AuditEntry:
+        return record_audit(
+            actor=actor,
+            action=f"{self.domain}.{action}",
+            object_type=object_type,
+            object_id=object_id,
+            changes=changes,
+        )

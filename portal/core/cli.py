@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal.config import PROJECT_ROOT
-from portal.deliberation.cli import deliberation_cli
-from portal.panels.cli import panels_cli
+from portal.core.tasks_cli import register_task_cli
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 translations_cli = AppGroup("translations", help="Message catalogues (fi, sv, en).")
@@ -21,6 +21,9 @@ translations_cli = AppGroup("translations", help="Message catalogues (fi, sv, en
 
 def alembic_config(url: str | None = None, connection: Any = None) -> AlembicConfig:
     """Alembic settings for ``url`` (default: the running application's database)."""
+    # Alembic loads lazily: every command would pay for its import at start.
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     cfg.set_main_option(
@@ -37,6 +40,8 @@ def alembic_config(url: str | None = None, connection: Any = None) -> AlembicCon
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Bring the schema up to REVISION (default: the newest)."""
+    from alembic import command
+
     command.upgrade(alembic_config(), revision)
     click.echo(f"Database upgraded to {revision}.")
 
@@ -45,6 +50,8 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Take the schema back to REVISION."""
+    from alembic import command
+
     command.downgrade(alembic_config(), revision)
 
 
@@ -52,11 +59,15 @@ def db_downgrade(revision: str) -> None:
 @click.option("-m", "--message", required=True)
 def db_revision(message: str) -> None:
     """Generate a new revision from the difference between models and database."""
+    from alembic import command
+
     command.revision(alembic_config(), message=message, autogenerate=True)
 
 
 @db_cli.command("current")
 def db_current() -> None:
+    from alembic import command
+
     command.current(alembic_config())
 
 
@@ -100,32 +111,9 @@ def seed_demo_command() -> None:
         click.echo(line)
 
 
-@click.command("create-admin")
-@click.option("--email", prompt=True)
-@click.option("--name", prompt=True)
-@click.password_option()
-def create_admin_command(email: str, name: str, password: str) -> None:
-    """Create an administrator account (verified, ready to sign in)."""
-    from portal.accounts.services import AccountError, create_administrator
-
-    try:
-        create_administrator(email=email, name=name, password=password)
-    except AccountError as error:
-        raise click.ClickException(error.code) from error
-    click.echo(f"Administrator {email} created.")
-
-
 def register_cli(app: Flask) -> None:
-    from portal.fees.cli import fees_cli
-    from portal.impact.cli import impact_cli
-    from portal.pool.cli import pool_cli
-
+    """Commands of the portal itself; each domain adds its own through its ``Domain``."""
     app.cli.add_command(db_cli)
     app.cli.add_command(translations_cli)
     app.cli.add_command(seed_demo_command)
-    app.cli.add_command(create_admin_command)
-    app.cli.add_command(fees_cli)
-    app.cli.add_command(pool_cli)
-    app.cli.add_command(impact_cli)
-    app.cli.add_command(panels_cli)
-    app.cli.add_command(deliberation_cli)
+    register_task_cli(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -9,15 +10,19 @@ from typing import Any
 from flask import Flask, current_app
 from flask.globals import _cv_app, _cv_request
 from sqlalchemy import BigInteger, DateTime, Engine, MetaData, create_engine, event, select
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     Session,
     mapped_column,
+    relationship,
     scoped_session,
     sessionmaker,
 )
 from sqlalchemy.types import TypeDecorator
+
+from portal.core.times import hours_between
 
 # Stable constraint names, so Alembic can alter and drop them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -101,6 +106,25 @@ class IdMixin:
     id: Mapped[int] = mapped_column(primary_key=True)
 
 
+def owned_rows(back_populates: str, *, order_by: str | bool = False, lazy: str = "selectin") -> Any:
+    """The one-to-many list of rows a parent owns: saved and deleted with the parent."""
+    return relationship(
+        back_populates=back_populates, cascade="all, delete-orphan", lazy=lazy, order_by=order_by
+    )
+
+
+class TimeSpanMixin:
+    """For rows with ``starts_at`` and ``ends_at`` columns (meetings, expert assignments)."""
+
+    starts_at: Any
+    ends_at: Any
+
+    @property
+    def duration_hours(self) -> Decimal:
+        """The length in hours, to the hundredth."""
+        return hours_between(self.starts_at, self.ends_at)
+
+
 class _AppBoundSession(Session):
     """A session that uses the engine of the application it runs in."""
 
@@ -145,6 +169,10 @@ class Database:
             abort(404)
         return obj
 
+    def all(self, statement: Any) -> list[Any]:
+        """Every object ``statement`` selects, as a list."""
+        return list(self.session.scalars(statement))
+
     def first_or_404(self, statement: Any) -> Any:
         from flask import abort
 
@@ -173,7 +201,39 @@ def create_portal_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10)
+    _ping_idle_connections(engine)
+    return engine
+
+
+#: A pooled server connection unused for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has been idle for a while.
+
+    ``pool_pre_ping`` would cost a round trip on every request. Connections that are lost in
+    practice are the ones left idle (server restarts, idle timeouts in between); one in
+    steady use has just proven itself. A failed ping raises ``DisconnectionError``, so the
+    pool throws the connection away and hands out a fresh one, as ``pool_pre_ping`` does.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _remember_checkin(dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.get("checked_in_at")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(str(error)) from error
+        if not alive:
+            raise DisconnectionError("the database did not answer the ping")
 
 
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:

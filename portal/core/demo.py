@@ -1,36 +1,18 @@
-"""Demo data for trying the portal: people in every role, units and activities."""
+"""Demo data for trying the portal: every installed domain seeds its own part."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
-from portal.accounts.demo import seed_accounts
-from portal.councils.demo import seed_councils
-from portal.deliberation.demo import seed_deliberation
-from portal.experts.demo import seed_experts
-from portal.fees.demo import seed_fees
-from portal.impact.demo import seed_impact
-from portal.initiatives.demo import seed_initiatives
-from portal.panels.demo import seed_panels
-from portal.pool.demo import seed_pool
-
-# Each seeder returns lines to print; later seeders use what earlier ones created
-# (pool members are invited to councils and panels, attendance becomes fee claims...).
-DEMO_SEEDERS: tuple[Callable[[], Iterable[str]], ...] = (
-    seed_accounts,
-    seed_pool,
-    seed_councils,
-    seed_experts,
-    seed_fees,
-    seed_panels,
-    seed_initiatives,
-    seed_deliberation,
-    seed_impact,
-)
+from portal.core.domains import demo_seeders
 
 
 def seed_demo() -> list[str]:
+    """Run each domain's seeder in registration order and collect the lines they print.
+
+    Later seeders use what earlier ones created (pool members are invited to councils and
+    panels, attendance becomes fee claims...), so the composition root lists domains in
+    dependency order.
+    """
     lines: list[str] = []
-    for seeder in DEMO_SEEDERS:
+    for seeder in demo_seeders():
         lines.extend(seeder())
     return lines

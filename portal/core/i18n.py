@@ -18,9 +18,10 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_f
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
-from flask import request, session
+from flask import current_app, request, session
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from portal.config import PROJECT_ROOT
 
@@ -33,12 +34,13 @@ COMPLETE_LOCALES = ("fi", "sv")
 # catalogue (gettext domain) -> source paths, relative to the project root.
 CATALOGUES: dict[str, tuple[str, ...]] = {
     "messages": (
-        "portal/__init__.py",
+        "portal/app.py",
         "portal/core",
         "portal/accounts",
         "portal/public",
         "templates/base.html",
         "templates/_forms.html",
+        "templates/_charts.html",
         "templates/core",
         "templates/accounts",
         "templates/public",
@@ -53,6 +55,7 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
     "impact": ("portal/impact", "templates/impact"),
     "panels": ("portal/panels", "templates/panels"),
     "deliberation": ("portal/deliberation", "templates/deliberation"),
+    "feedback": ("portal/feedback", "templates/feedback"),
 }
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
@@ -63,6 +66,7 @@ KEYWORDS = {
     "lazy_gettext": None,
     "lazy_ngettext": (1, 2),
     "lazy_pgettext": ((1, "c"), 2),
+    "_lp": ((1, "c"), 2),
 }
 # A fixed date keeps regenerated catalogues free of churn.
 CATALOGUE_DATE = datetime(2026, 1, 1)
@@ -113,8 +117,68 @@ def percent(value: float | None, digits: int = 0) -> str:
     return format_decimal(value * 100, format=f"#,##0.{'0' * digits}" if digits else "#,##0") + " %"
 
 
+def county_name() -> str:
+    """The county's name in the active locale (``PORTAL_COUNTY_NAME`` and its ``_SV``/``_EN``)."""
+    return current_app.config["PORTAL"].in_language("county_name", current_locale())
+
+
+def content_language() -> str:
+    """The language the county and residents write content in (``PORTAL_CONTENT_LANGUAGE``)."""
+    return current_app.config["PORTAL"].content_language
+
+
+def lang_attr(language: str | None = None) -> Markup:
+    """`` lang="fi"`` when content in ``language`` sits on a page in another language.
+
+    For block containers (a proposal of several paragraphs); ``mark_language`` is the
+    inline form. Screen readers switch voice on it (WCAG 3.1.2, language of parts).
+    """
+    language = language or content_language()
+    if language == current_locale():
+        return Markup("")
+    return Markup(' lang="{}"').format(language)
+
+
+def mark_language(text: object, language: str | None = None) -> Markup:
+    """``text`` escaped, in ``<span lang>`` when its language is not the page's language.
+
+    ``language`` defaults to the content language: titles, proposals, descriptions and
+    names that people type into the portal are written once, usually in Finnish.
+    """
+    if text is None or text == "":
+        return Markup("")
+    attribute = lang_attr(language)
+    if not attribute:
+        return escape(text)
+    return Markup("<span{}>{}</span>").format(attribute, text)
+
+
+def localized(obj: object, field: str, length: int | None = None) -> Markup:
+    """``obj.<field>_<locale>`` for the reader, else another language's, marked with ``lang``.
+
+    An unsuffixed attribute (e.g. ``title``) is the text in the content language. The reader's
+    language comes first, then the content language, then Finnish, Swedish and English.
+    ``length`` shortens a long text at a word boundary before it is marked.
+    """
+    locale = current_locale()
+    default_language = content_language()
+    order = dict.fromkeys((locale, default_language, "fi", "sv", "en"))
+    for language in order:
+        value = getattr(obj, f"{field}_{language}", None)
+        if value is None and language == default_language:
+            value = getattr(obj, field, None)
+        if isinstance(value, str) and value.strip():
+            if length is not None and len(value) > length:
+                value = value[: length - 1].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+            return mark_language(value, language)
+    return Markup("")
+
+
 def template_helpers() -> dict[str, object]:
     return {
+        "county_name": county_name,
+        "lang_attr": lang_attr,
+        "localized": localized,
         "format_date": _format_date,
         "format_datetime": _format_datetime,
         "money": money,
@@ -236,7 +300,7 @@ def catalogue_problems() -> list[str]:
     """Stale catalogues and untranslated or fuzzy messages in the complete locales."""
     problems = []
     for domain in CATALOGUES:
-        expected = {m.id for m in extract_catalogue(domain) if m.id}
+        expected = {(m.context, m.id) for m in extract_catalogue(domain) if m.id}
         for locale in LOCALES:
             path = _po_path(locale, domain)
             if not path.exists():
@@ -244,20 +308,51 @@ def catalogue_problems() -> list[str]:
                 continue
             with path.open("rb") as handle:
                 catalog = read_po(handle)
-            present = {m.id for m in catalog if m.id}
-            for missing in sorted(map(str, expected - present))[:20]:
-                problems.append(f"{locale}/{domain}: not in catalogue (run update): {missing!r}")
+            present = {(m.context, m.id) for m in catalog if m.id}
+            for context, missing in sorted(expected - present, key=str)[:20]:
+                label = f"{context}: {missing!r}" if context else repr(missing)
+                problems.append(f"{locale}/{domain}: not in catalogue (run update): {label}")
             if locale not in COMPLETE_LOCALES:
                 continue
             for message in catalog:
                 if not message.id:
                     continue
                 strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                label = (
+                    f"{message.context}: {message.id!r}" if message.context else repr(message.id)
+                )
                 if message.fuzzy:
-                    problems.append(f"{locale}/{domain}: fuzzy: {message.id!r}")
+                    problems.append(f"{locale}/{domain}: fuzzy: {label}")
                 elif not all(strings):
-                    problems.append(f"{locale}/{domain}: untranslated: {message.id!r}")
+                    problems.append(f"{locale}/{domain}: untranslated: {label}")
     return problems
+
+
+def catalogue_conflicts(locale: str) -> list[str]:
+    """Texts that two domains translate differently.
+
+    Flask-Babel merges the domain catalogues into one at run time and the last domain loaded
+    wins, so one (context, msgid) pair must have one translation in every catalogue; give a
+    label a context (``pgettext``) when its meaning differs between domains.
+    """
+    translations: dict[tuple[str | None, object], dict[str, object]] = {}
+    for domain in CATALOGUES:
+        path = _po_path(locale, domain)
+        if not path.exists():
+            continue
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                if message.id:
+                    translations.setdefault((message.context, message.id), {})[domain] = (
+                        message.string
+                    )
+    conflicts = []
+    for (context, msgid), by_domain in sorted(translations.items(), key=str):
+        if len({str(text) for text in by_domain.values()}) > 1:
+            label = f"{context}: {msgid!r}" if context else repr(msgid)
+            shown = ", ".join(f"{domain}={text!r}" for domain, text in sorted(by_domain.items()))
+            conflicts.append(f"{locale}: {label} has several translations: {shown}")
+    return conflicts
 
 
 def ensure_compiled() -> None:

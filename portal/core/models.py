@@ -1,14 +1,16 @@
-"""Tables shared by every domain: the audit log, one-time tokens and municipalities."""
+"""Tables shared by every domain: audit log, one-time tokens, municipalities, mail outbox,
+form submissions."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.db import Base, IdMixin, utcnow
+from portal.core.encryption import EncryptedText
 
 
 class AuditEntry(IdMixin, Base):
@@ -66,3 +68,57 @@ class Municipality(IdMixin, Base):
 
     def name(self, locale: str) -> str:
         return self.name_sv if locale == "sv" else self.name_fi
+
+
+class OutgoingMessage(IdMixin, Base):
+    """One mail in the transactional outbox, written in the transaction that caused it.
+
+    A worker claims a ``pending`` row by switching it to ``sending`` in one conditional
+    UPDATE, so each message leaves at most once. Bodies and attachments can hold live
+    sign-in links, so they are stored encrypted and emptied once the message is sent.
+    """
+
+    __tablename__ = "mail_outbox"
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+    to_address: Mapped[str] = mapped_column(String(320), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(EncryptedText())
+    html_body: Mapped[str] = mapped_column(EncryptedText())
+    # JSON list of {filename, content_type, data (base64)}, encrypted like the bodies.
+    attachments: Mapped[str | None] = mapped_column(EncryptedText())
+    status: Mapped[str] = mapped_column(String(10), default=PENDING, server_default=PENDING)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_mail_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+
+class PeriodicTaskRun(IdMixin, Base):
+    """That a periodic task ran for one period: the unique row lets only one consumer run it."""
+
+    __tablename__ = "periodic_task_runs"
+
+    name: Mapped[str] = mapped_column(String(120))
+    period_start: Mapped[datetime]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("name", "period_start"),)
+
+
+class FormSubmission(Base):
+    """A form submission accepted once (see :mod:`portal.core.resubmission`) and its redirect."""
+
+    __tablename__ = "form_submissions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    location: Mapped[str | None] = mapped_column(String(2000))

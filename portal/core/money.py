@@ -17,8 +17,6 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from babel.numbers import format_currency
-
 __all__ = [
     "CENT",
     "ZERO",
@@ -175,4 +173,7 @@ def format_eur(amount: Decimal, locale: str) -> str:
     The amount is rounded with :func:`round_cents` first because Babel would otherwise round
     half to even and show a different cent than the invoice total.
     """
+    # Imported here so the money arithmetic stays usable without Babel (pure fee modules).
+    from babel.numbers import format_currency
+
     return format_currency(round_cents(amount), "EUR", locale=locale)

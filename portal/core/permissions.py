@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.view": frozenset({R.COORDINATOR, R.ADMIN}),
     "admin.manage_users": frozenset({R.ADMIN}),
     "admin.manage_units": frozenset({R.ADMIN}),
+    "admin.manage_mail": frozenset({R.ADMIN}),
     # impact chain
     "impact.view": frozenset({R.DECISION_MAKER, R.COORDINATOR, R.ADMIN}),
     "impact.respond": frozenset({R.DECISION_MAKER}),
@@ -63,6 +64,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # deliberation
     "deliberation.manage": frozenset({R.COORDINATOR}),
     "deliberation.moderate": frozenset({R.COORDINATOR}),
+    # customer feedback: staff handle their own unit's (or service area's) answers; the
+    # scope within the permission is decided by ``portal.feedback.services.scope``
+    "feedback.handle": frozenset({R.STAFF}),
+    "feedback.enter": frozenset({R.STAFF, R.COORDINATOR}),
+    "feedback.report": frozenset({R.DECISION_MAKER, R.STAFF, R.COORDINATOR, R.ADMIN}),
+    "feedback.questionnaires": frozenset({R.ADMIN}),
+    "feedback.themes": frozenset({R.COORDINATOR}),
+    "feedback.devices": frozenset({R.ADMIN, R.COORDINATOR}),
 }
 
 PUBLIC = "public"

@@ -1,17 +1,31 @@
-"""Health check, language switch and the audit log viewer."""
+"""Health check, the audit log viewer and the undelivered mail list."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core.audit import AuditFilter, audit_page
-from portal.core.forms import AuditFilterForm
-from portal.core.i18n import LOCALES
+from portal.core.forms import CSRF_MESSAGE, ActionForm, AuditFilterForm
+from portal.core.mail import mask_address, retry_mail, undelivered_messages
+from portal.core.models import OutgoingMessage
 from portal.core.permissions import permission_required, public
-from portal.core.urls import safe_next_url
+from portal.core.theme import brand_palette
 from portal.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -26,16 +40,26 @@ def healthz():  # type: ignore[no-untyped-def]
     )
 
 
-@bp.get("/language/<code>")
+@bp.get("/theme.css")
 @public
-def set_language(code: str):  # type: ignore[no-untyped-def]
-    if code in LOCALES:
-        session["locale"] = code
-        if current_user.is_authenticated:
-            from portal.accounts.services import set_user_locale
+def theme_stylesheet():  # type: ignore[no-untyped-def]
+    """The configured brand colour as CSS variables (the CSP allows no inline styles)."""
+    palette = brand_palette(current_app.config["PORTAL"].brand_colour)
+    css = f":root {{ --brand: {palette.brand}; --brand-dark: {palette.brand_dark}; }}\n"
+    response = Response(css, mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
-            set_user_locale(user=current_user, locale=code)
-    return redirect(safe_next_url(request.args.get("next"), fallback=url_for("public.home")))
+
+@bp.get("/theme/logo")
+@public
+def theme_logo():  # type: ignore[no-untyped-def]
+    """The county's logo file, if one is configured."""
+    path = current_app.config["PORTAL"].logo_path
+    if not path:
+        abort(404)
+    response = send_file(path, max_age=3600)
+    return response
 
 
 @bp.get("/audit")
@@ -57,3 +81,28 @@ def list_audit_entries():  # type: ignore[no-untyped-def]
             page=request.args.get("page", 1, type=int),
         )
     return render_template("core/audit.html", form=form, page=page)
+
+
+@bp.get("/admin/mail")
+@permission_required("admin.manage_mail")
+def list_outgoing_mail():  # type: ignore[no-untyped-def]
+    return render_template(
+        "core/outbox.html",
+        messages=undelivered_messages(),
+        mask_address=mask_address,
+        form=ActionForm(),
+    )
+
+
+@bp.post("/admin/mail/<int:message_id>/retry")
+@permission_required("admin.manage_mail")
+def retry_outgoing_mail(message_id: int):  # type: ignore[no-untyped-def]
+    message = db.get_or_404(OutgoingMessage, message_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(str(CSRF_MESSAGE), "error")
+    elif retry_mail(actor=current_user, message=message):
+        flash(_("The message will be sent again."), "success")
+    else:
+        flash(_("The message is already being sent or has been sent."), "info")
+    return redirect(url_for("core.list_outgoing_mail"))

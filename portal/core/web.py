@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wsgi import LimitedStream
 
 from portal.extensions import db
 
@@ -31,6 +32,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
+# An oversized body is read and thrown away up to this size so that the client gets the
+# 413 page: a server that closes a socket with unread data makes the client show
+# "connection reset" instead. Anything larger is cut off (that costs the sender more).
+DISCARD_BODY_LIMIT = 64 * 1024 * 1024
 
 
 def init_web(app: Flask) -> None:
@@ -40,6 +45,7 @@ def init_web(app: Flask) -> None:
     for code in ERROR_CODES:
         app.register_error_handler(code, _render_error)
     app.register_error_handler(CSRFError, _handle_csrf_error)
+    app.register_error_handler(RequestEntityTooLarge, _handle_too_large)
 
 
 def _start_timer() -> None:
@@ -83,6 +89,30 @@ def _render_error(error: Exception) -> Any:
         db.session.rollback()
     template = f"errors/{code if code in ERROR_CODES else 400}.html"
     return render_template(template, code=code), code
+
+
+def _handle_too_large(error: RequestEntityTooLarge) -> Any:
+    """The translated 413 page, delivered: read the unread body first, then close."""
+    _discard_request_body()
+    response = current_app.make_response(_render_error(error))
+    response.headers["Connection"] = "close"
+    return response
+
+
+def _discard_request_body() -> None:
+    length = request.content_length
+    if length is None or length > DISCARD_BODY_LIMIT:
+        return
+    # Werkzeug refuses a too long Content-Length before reading anything; when the form
+    # parser stopped half-way instead, the request's own stream knows what is left.
+    stream = request.__dict__.get("stream")
+    if not isinstance(stream, LimitedStream):
+        stream = LimitedStream(request.environ["wsgi.input"], length)
+    try:
+        while stream.read(64 * 1024):
+            pass
+    except (OSError, HTTPException):
+        return
 
 
 def _handle_csrf_error(error: CSRFError) -> Any:
