@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alembic import command
 
-from portal import create_app
 from portal.accounts.models import OrgUnit, OrgUnitKind, User, UserRole
+from portal.app import create_app
 from portal.config import Config
 from portal.core.cli import alembic_config
 from portal.councils import services as councils

@@ -6,8 +6,15 @@ of a from-scratch recompute and of a warm update (previous result given), peak R
 process, input arrays included) and the adjusted Rand index of the recovered groups against
 the planted ones.
 
+First it re-analyses the real vTaiwan export (1,921 participants, 49,997 votes) the way
+``flask --app wsgi deliberation analyse DIR --json`` does, without a database: reading,
+math and total seconds inside the process (best of five), then the whole command as a fresh
+process, both ``python -m portal.deliberation.analysis`` and the Flask CLI (which also
+imports the web application to find the command).
+
     python bench/deliberation.py            # 1k/10k/100k participants x 200/1000/2000
     python bench/deliberation.py --quick    # 1k and 10k participants only
+    python bench/deliberation.py --analyse-only
     python bench/deliberation.py --groups 4 --participants 100000 --statements 2000
 """
 
@@ -15,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -24,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+VTAIWAN = ROOT / "tests" / "deliberation" / "data" / "vtaiwan.uberx"
 PARTICIPANTS = (1_000, 10_000, 100_000)
 STATEMENTS = (200, 1_000, 2_000)
 TIMEOUT_SECONDS = 600
@@ -107,6 +116,51 @@ def run_one(
     }
 
 
+def bench_analyse() -> None:
+    """Time the database-free re-analysis of the vTaiwan export."""
+    sys.path.insert(0, str(ROOT))
+    from portal.deliberation.analysis import analyse_export
+
+    runs = [analyse_export(VTAIWAN)["timing"] for _ in range(5)]
+    best = min(runs, key=lambda t: t["total"])
+    out = analyse_export(VTAIWAN)
+    ari = out["polis_groups"]["adjusted_rand_index"]
+    sizes = out["polis_groups"]["group_sizes_here"]
+    theirs = out["polis_groups"]["group_sizes_in_export"]
+    print(
+        f"vTaiwan analyse (in process, best of 5): read {best['read']:.3f} s, "
+        f"math {best['math']:.3f} s, total {best['total']:.3f} s; "
+        f"ARI vs Polis {ari} (groups {sizes}, Polis {theirs})"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    commands = {
+        "python -m portal.deliberation.analysis": [
+            sys.executable,
+            "-m",
+            "portal.deliberation.analysis",
+            str(VTAIWAN),
+            "--json",
+        ],
+        "flask --app wsgi deliberation analyse": [
+            str(Path(sys.executable).with_name("flask")),
+            "--app",
+            "wsgi",
+            "deliberation",
+            "analyse",
+            str(VTAIWAN),
+            "--json",
+        ],
+    }
+    for label, cmd in commands.items():
+        t0 = time.perf_counter()
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=TIMEOUT_SECONDS
+        )
+        wall = time.perf_counter() - t0
+        inside = json.loads(done.stdout)["seconds"] if done.returncode == 0 else float("nan")
+        print(f"  {label}: process {wall:.2f} s (of which analysis {inside:.3f} s)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only 1k and 10k participants")
@@ -118,12 +172,16 @@ def main() -> None:
     )
     parser.add_argument("--participants", type=int, nargs="+", default=list(PARTICIPANTS))
     parser.add_argument("--statements", type=int, nargs="+", default=list(STATEMENTS))
+    parser.add_argument("--analyse-only", action="store_true", help="only the vTaiwan re-analysis")
     parser.add_argument("--one", nargs=2, type=int, metavar=("N", "M"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(*args.one, args.groups, args.density, args.seed, args.dimensions)))
         return
 
+    bench_analyse()
+    if args.analyse_only:
+        return
     sizes = [(n, m) for n in args.participants for m in args.statements]
     if args.quick:
         sizes = [(n, m) for n, m in sizes if n <= 10_000]

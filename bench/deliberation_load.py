@@ -8,6 +8,12 @@ Lua script that rotates through the participants and statements. Prints votes/s,
 latency median and p99, the server-side median and p99 from the request log, and checks
 that every acknowledged vote is in the database.
 
+Next to it, the same gunicorn settings serve a minimal Flask + SQLAlchemy endpoint (one
+upsert and one commit per request, no sessions, checks or history) on the same database and
+the same wrk script; the ratio of the two rates says how much of the stack's speed the real
+vote endpoint keeps. The two are loaded in alternating slices (``--rounds``) of the duration,
+so a shared machine's changing load falls on both alike.
+
     python bench/deliberation_load.py
     python bench/deliberation_load.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     PORTAL_BENCH_POSTGRES_URL=... python bench/deliberation_load.py --duration 10 --connections 16
@@ -80,8 +86,8 @@ def seed(url: str, statements: int) -> tuple[int, list[int]]:
     """Migrate, then create an open conversation with ``statements`` seed statements."""
     from alembic import command
 
-    from portal import create_app
     from portal.accounts.services import create_user
+    from portal.app import create_app
     from portal.config import Config
     from portal.core.cli import alembic_config
     from portal.core.permissions import Role
@@ -111,11 +117,79 @@ def seed(url: str, statements: int) -> tuple[int, list[int]]:
         return conversation.id, ids
 
 
+MINIMAL_VALUES = {"agree": -1, "disagree": 1, "pass": 0}
+
+
+def minimal_app() -> Any:
+    """The floor to compare with: Flask + SQLAlchemy, one upsert and one commit per vote.
+
+    Served by gunicorn as ``deliberation_load:minimal_app()``. The participant is a hash of
+    the request's cookies, so the same wrk script spreads its votes the same way.
+    """
+    import zlib
+
+    from flask import Flask, redirect, request
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import scoped_session, sessionmaker
+
+    engine = create_engine(os.environ["PORTAL_DATABASE_URL"], pool_pre_ping=False)
+    sessions = scoped_session(sessionmaker(engine))
+    upsert = text(
+        "INSERT INTO bench_minimal_votes (participant_id, statement_id, value, updated_at) "
+        "VALUES (:participant, :statement, :value, CURRENT_TIMESTAMP) "
+        "ON CONFLICT (participant_id, statement_id) "
+        "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+    )
+    app = Flask("minimal_vote")
+
+    @app.get("/healthz")
+    def healthz() -> str:
+        return "ok"
+
+    @app.post("/deliberation/<int:conversation_id>/statements/<int:statement_id>/vote")
+    def vote(conversation_id: int, statement_id: int) -> Any:
+        participant = zlib.crc32(request.headers.get("Cookie", "").encode())
+        session = sessions()
+        session.execute(
+            upsert,
+            {
+                "participant": participant,
+                "statement": statement_id,
+                "value": MINIMAL_VALUES.get(request.form.get("vote", ""), 0),
+            },
+        )
+        session.commit()
+        return redirect(f"/deliberation/{conversation_id}#current-statement", 303)
+
+    @app.teardown_appcontext
+    def release(_error: Any) -> None:
+        sessions.remove()
+
+    return app
+
+
+def create_minimal_table(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS bench_minimal_votes (participant_id BIGINT NOT NULL, "
+                "statement_id INTEGER NOT NULL, value SMALLINT NOT NULL, "
+                "updated_at TIMESTAMP NOT NULL, PRIMARY KEY (participant_id, statement_id))"
+            )
+        )
+    engine.dispose()
+
+
 @contextmanager
-def gunicorn(url: str, port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def gunicorn(
+    url: str, port: int, log_path: Path, app_spec: str = "wsgi:app"
+) -> Iterator[subprocess.Popen[bytes]]:
     env = {
         **os.environ,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
         "PORTAL_DATABASE_URL": url,
         "PORTAL_SECRET_KEY": SECRET,
         "PORTAL_LOG_LEVEL": "INFO",
@@ -134,12 +208,13 @@ def gunicorn(url: str, port: int, log_path: Path) -> Iterator[subprocess.Popen[b
         "--bind",
         f"127.0.0.1:{port}",
         *EXTRA_GUNICORN_ARGS,
-        "wsgi:app",
+        app_spec,
     ]
     with log_path.open("wb") as log:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         try:
-            deadline = time.monotonic() + 30
+            # Generous: on a shared, loaded machine two workers can take a minute to import.
+            deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 try:
                     urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
@@ -180,9 +255,11 @@ function setup(thread)
   thread:set("id", started)
 end
 function init(args)
-  -- Each wrk thread starts elsewhere in the participant list and draws its own statements.
-  counter = id * 7919
-  math.randomseed(id * 1000003)
+  -- Each wrk thread starts elsewhere in the participant list and draws its own statements;
+  -- the clock in the seed keeps the slices of an alternating run from repeating each other.
+  local now = os.time()
+  counter = id * 7919 + (now % 1000) * 131
+  math.randomseed(id * 1000003 + now)
 end
 request = function()
   counter = counter + 1
@@ -202,6 +279,63 @@ def lua_string(value: str) -> str:
 def parse_ms(text: str) -> float:
     number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def hammer(
+    base: str, script: Path, args: argparse.Namespace, seconds: int | None = None
+) -> dict[str, Any]:
+    """Run wrk for ``seconds`` (default ``args.duration``); its rate, latency median and p99."""
+    seconds = seconds or args.duration
+    output = subprocess.run(
+        [
+            "wrk",
+            f"-t{min(2, args.connections)}",
+            f"-c{args.connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            base,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    latency = dict(re.findall(r"^\s+(50|99)(?:\.000)?%\s+(\S+)\s*$", output, re.MULTILINE))
+    if "99" not in latency:
+        print(output, file=sys.stderr)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rate": rate,
+        "median_ms": round(parse_ms(latency["50"]), 2),
+        "p99_ms": round(parse_ms(latency["99"]), 2),
+        "non_2xx_3xx": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def alternate(targets: list[str], script: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Load each target for ``args.duration`` seconds in all, in ``args.rounds`` alternating
+    slices, so that a change in the machine's load in between hits all of them alike.
+
+    Per target: the mean rate over its slices, the median of the slices' latency medians,
+    the largest p99 and the sum of non-2xx/3xx answers.
+    """
+    seconds = max(1, args.duration // args.rounds)
+    slices: list[list[dict[str, Any]]] = [[] for _ in targets]
+    for _round in range(args.rounds):
+        for i, base in enumerate(targets):
+            slices[i].append(hammer(base, script, args, seconds))
+    return [
+        {
+            "rate": statistics.fmean(m["rate"] for m in measured),
+            "median_ms": round(statistics.median(m["median_ms"] for m in measured), 2),
+            "p99_ms": max(m["p99_ms"] for m in measured),
+            "non_2xx_3xx": sum(m["non_2xx_3xx"] for m in measured),
+        }
+        for measured in slices
+    ]
 
 
 def run(kind: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
@@ -229,22 +363,21 @@ def run(kind: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                 )
             )
             started_log = log_path.stat().st_size
-            output = subprocess.run(
-                [
-                    "wrk",
-                    f"-t{min(2, args.connections)}",
-                    f"-c{args.connections}",
-                    f"-d{args.duration}s",
-                    "--latency",
-                    "-s",
-                    str(script),
-                    base,
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=args.duration + 60,
-            ).stdout
+            if args.no_minimal:
+                measured, minimal = hammer(base, script, args), None
+            else:
+                # The minimal endpoint runs next to it, on the same database and script.
+                create_minimal_table(url)
+                minimal_port = free_port()
+                with gunicorn(
+                    url,
+                    minimal_port,
+                    folder / "gunicorn-minimal.log",
+                    "deliberation_load:minimal_app()",
+                ):
+                    measured, minimal = alternate(
+                        [base, f"http://127.0.0.1:{minimal_port}"], script, args
+                    )
         server_ms = []
         statuses: dict[int, int] = {}
         with log_path.open("rb") as log:
@@ -267,11 +400,6 @@ def run(kind: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             current = connection.execute(text("SELECT count(*) FROM deliberation_votes")).scalar()
         engine.dispose()
 
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    latency = dict(re.findall(r"^\s+(50|99)(?:\.000)?%\s+(\S+)\s*$", output, re.MULTILINE))
-    if "99" not in latency:
-        print(output, file=sys.stderr)
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     server_ms.sort()
     return {
         "database": kind,
@@ -279,18 +407,23 @@ def run(kind: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "statements": args.statements,
         "connections": args.connections,
         "duration_s": args.duration,
-        "votes_per_s": round(rate, 1),
-        "wrk_median_ms": round(parse_ms(latency["50"]), 2),
-        "wrk_p99_ms": round(parse_ms(latency["99"]), 2),
+        "votes_per_s": round(measured["rate"], 1),
+        "wrk_median_ms": measured["median_ms"],
+        "wrk_p99_ms": measured["p99_ms"],
         "server_median_ms": round(statistics.median(server_ms), 2) if server_ms else None,
         "server_p99_ms": round(server_ms[int(0.99 * (len(server_ms) - 1))], 2)
         if server_ms
         else None,
         "acknowledged": len(server_ms),
         "statuses": statuses,
-        "non_2xx_3xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "non_2xx_3xx": measured["non_2xx_3xx"],
         "vote_events_in_db": events,
         "current_votes_in_db": current,
+        "minimal_per_s": round(minimal["rate"], 1) if minimal else None,
+        "minimal_wrk_median_ms": minimal["median_ms"] if minimal else None,
+        "minimal_non_2xx_3xx": minimal["non_2xx_3xx"] if minimal else None,
+        "ratio_to_minimal": round(measured["rate"] / minimal["rate"], 3) if minimal else None,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -302,6 +435,15 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=1000)
     parser.add_argument("--statements", type=int, default=100)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--no-minimal", action="store_true", help="skip the minimal endpoint for comparison"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="alternate the vote and the minimal endpoint in this many slices of the duration",
+    )
     parser.add_argument(
         "--gunicorn-arg", action="append", default=[], help="extra gunicorn argument (repeat)"
     )

@@ -165,8 +165,8 @@ def run_database_bench(url: str, payee_count: int) -> None:
     from alembic import command
     from sqlalchemy import func, select, update
 
-    from portal import create_app
     from portal.accounts.models import User
+    from portal.app import create_app
     from portal.config import Config
     from portal.core.cli import alembic_config
     from portal.extensions import db

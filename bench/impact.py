@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from alembic import command
 from sqlalchemy import create_engine, insert, make_url, select, text
 
-from portal import create_app
 from portal.accounts.models import OrgUnit, OrgUnitKind, User, UserRole
+from portal.app import create_app
 from portal.config import Config
 from portal.core.cli import alembic_config
 from portal.core.models import Municipality

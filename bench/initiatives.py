@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from alembic import command
 from sqlalchemy import create_engine, insert, make_url, text
 
-from portal import create_app
+from portal.app import create_app
 from portal.config import Config
 from portal.core.cli import alembic_config
 from portal.core.db import utcnow

@@ -5,14 +5,23 @@ way volunteer pools are (older, more from Tampere, fewer speakers of other langu
 stratifies it by age band, gender, municipality group and language with quotas from
 population shares, and compares the leximin and legacy methods for panels of 30 and 60.
 
-Run from the repository root: ``python bench/panels.py``. Takes well under a minute.
-``python bench/panels.py --municipalities`` adds a harder case: quotas for each of the 23
-municipalities instead of three groups (far more groups of interchangeable volunteers).
+It then draws the generated county-shaped instances of :mod:`portal.panels.synthetic`
+(gender, age band, municipality group and language: 17 categories, quotas two or three seats
+either side of the population shares, a pool twice as lopsided as usual) for 300/30, 1,500/30
+and 1,500/60, printing each instance with the leximin and legacy figures side by side.
+
+Run from the repository root: ``python bench/panels.py``. Takes a few minutes.
+``--municipalities`` adds a harder case: quotas for each of the 23 municipalities instead of
+three groups (far more groups of interchangeable volunteers). ``--cli`` also times the
+command ``flask --app wsgi panels draw ... --json`` end to end (process start included) on
+the generated instances.
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +41,13 @@ from portal.panels.selection import (
     panel_meets_quotas,
     propose_quotas,
     sample_panels,
+)
+from portal.panels.synthetic import (
+    COUNTY_SHARES,
+    categories_csv,
+    county_pool,
+    county_quotas,
+    people_csv,
 )
 
 POOL_SIZE = 1_500
@@ -198,6 +214,61 @@ def describe(pool: list[Candidate], shares: dict[str, dict[str, float]]) -> None
         print(f"  {feature}: {row}")
 
 
+# (pool size, seats, seed) of the generated instances; skew 2 is a pool twice as lopsided.
+GENERATED = ((300, 30, 1), (1_500, 30, 4), (1_500, 60, 4))
+GENERATED_SKEW = 2.0
+
+
+def _figures(dist: Distribution, seconds: float) -> str:
+    probs = np.array(list(dist.marginals.values()))
+    return f"{seconds:7.2f} s  min {probs.min():.6f}  Gini {gini_coefficient(probs):.3f}"
+
+
+def _cli_seconds(pool: list[Candidate], quotas, k: int, seed: int) -> str:
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as folder:
+        people = Path(folder) / "people.csv"
+        cats = Path(folder) / "categories.csv"
+        people.write_text(people_csv(pool, list(COUNTY_SHARES)), encoding="utf-8")
+        cats.write_text(categories_csv(quotas), encoding="utf-8")
+        command = [
+            *(str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "panels", "draw"),
+            *("--people", str(people), "--categories", str(cats)),
+            *("--size", str(k), "--seed", str(seed), "--json"),
+        ]
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=root, capture_output=True, check=False)
+        seconds = time.perf_counter() - started
+    return f"CLI {seconds:6.2f} s (exit {done.returncode})"
+
+
+def run_generated(*, with_cli: bool) -> None:
+    print(f"\ngenerated county-shaped instances (skew {GENERATED_SKEW:g}):")
+    header = f"{'pool':>6} {'seats':>5} {'groups':>6} {'cats':>4}  {'leximin':40s}  legacy"
+    print(header)
+    for n, k, seed in GENERATED:
+        pool = county_pool(n, seed, skew=GENERATED_SKEW)
+        quotas = county_quotas(k, seed)
+        groups = len({tuple(sorted(c.features.items())) for c in pool})
+        started = time.perf_counter()
+        lex = leximin_distribution(pool, quotas, k)
+        lex_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        leg = legacy_distribution(pool, quotas, k, runs=LEGACY_RUNS, seed=seed)
+        leg_seconds = time.perf_counter() - started
+        if isinstance(lex, Feasibility) or isinstance(leg, Feasibility):
+            print(f"{n:>6} {k:>5}  infeasible")
+            continue
+        note = f" [{lex.note}]" if lex.note else ""
+        line = (
+            f"{n:>6} {k:>5} {groups:>6} {len(quotas):>4}  "
+            f"{_figures(lex, lex_seconds) + note:40s}  {_figures(leg, leg_seconds)}"
+        )
+        if with_cli:
+            line += "  " + _cli_seconds(pool, quotas, k, seed)
+        print(line, flush=True)
+
+
 def main() -> None:
     municipalities = county_municipalities()
     shares = population_shares(municipalities)
@@ -211,6 +282,7 @@ def main() -> None:
         pool = volunteer_pool(municipalities, seed=2026, by_town=True)
         describe(pool, shares)
         run(pool, shares, 60)
+    run_generated(with_cli="--cli" in sys.argv[1:])
 
 
 if __name__ == "__main__":

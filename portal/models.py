@@ -6,6 +6,7 @@ from portal.core.db import Base
 from portal.councils import models as councils_models  # noqa: F401
 from portal.deliberation import models as deliberation_models  # noqa: F401
 from portal.experts import models as experts_models  # noqa: F401
+from portal.feedback import models as feedback_models  # noqa: F401
 from portal.fees import models as fees_models  # noqa: F401
 from portal.impact import models as impact_models  # noqa: F401
 from portal.initiatives import models as initiatives_models  # noqa: F401

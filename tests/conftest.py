@@ -23,14 +23,20 @@ import pytest
 from alembic import command
 from flask import Flask, got_request_exception
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, event, make_url, text
 
-from portal import create_app
+from portal.app import create_app
 from portal.config import Config
 from portal.core.cli import alembic_config
 from portal.extensions import db as portal_db
 from portal.extensions import limiter
 from portal.models import metadata
+
+# Property tests check results, not speed: on a shared CI machine generation and examples can
+# be slow, which must not fail a run.
+settings.register_profile("portal", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("portal")
 
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
@@ -182,6 +188,7 @@ def make_test_config(database_url: str, smtp_port: int, **overrides: Any) -> Con
         "base_url": "http://localhost",
         "login_rate_limit": "1000 per minute",
         "log_level": "WARNING",
+        "tasks_immediate": True,
     }
     values.update(overrides)
     return Config(**values)
@@ -294,6 +301,7 @@ def sign_in(client: FlaskClient, user: Any) -> FlaskClient:
         session["_user_id"] = str(user.id)
         session["_fresh"] = True
         session["_id"] = identifier
+        session["_session_version"] = user.session_version
     return client
 
 

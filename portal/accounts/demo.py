@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from portal.accounts.models import OrgUnit, OrgUnitKind, User
-from portal.accounts.services import create_user
+from portal.accounts.services import create_user, set_password
 from portal.core.models import Municipality
 from portal.core.permissions import Role
 from portal.extensions import db
@@ -75,8 +75,8 @@ def seed_accounts() -> Iterable[str]:
             first_unit = first_unit or unit
     db.session.flush()
     tampere = db.session.scalars(select(Municipality).where(Municipality.slug == "tampere")).first()
-    password = "demo-" + secrets.token_urlsafe(9)
-    lines = ["Demo sign-ins (shown only now), all with the password: " + password]
+    password = new_demo_password()
+    lines = demo_sign_in_lines(password)
     for email, name, roles in DEMO_PEOPLE:
         user = create_user(
             email=email,
@@ -88,6 +88,32 @@ def seed_accounts() -> Iterable[str]:
             org_unit=first_unit if roles & {Role.STAFF, Role.DECISION_MAKER} else None,
         )
         user.municipality = tampere
-        lines.append(f"  {email:40} {', '.join(sorted(map(str, roles)))}")
     db.session.commit()
     return lines
+
+
+def new_demo_password() -> str:
+    return "demo-" + secrets.token_urlsafe(9)
+
+
+def demo_sign_in_lines(password: str) -> list[str]:
+    lines = [
+        "Demo sign-ins, all with the password: " + password,
+        *(f"  {email:40} {', '.join(sorted(map(str, roles)))}" for email, _n, roles in DEMO_PEOPLE),
+        "Sign in at /login; the admin manages users and units, the coordinator runs pools,",
+        "councils, panels and discussions. Print new sign-ins: flask --app wsgi demo-sign-ins",
+    ]
+    return lines
+
+
+def reset_demo_passwords() -> list[str]:
+    """Give the demo accounts a fresh password and return the sign-in lines again."""
+    password = new_demo_password()
+    emails = [email for email, _name, _roles in DEMO_PEOPLE]
+    users = db.session.scalars(select(User).where(User.email.in_(emails))).all()
+    if not users:
+        return ["No demo accounts: run flask --app wsgi seed-demo first."]
+    for user in users:
+        set_password(user=user, password=password)
+    db.session.commit()
+    return demo_sign_in_lines(password)

@@ -5,14 +5,20 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    EmailField,
     PasswordField,
     SelectField,
-    StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from portal.core.forms import Form, MultiCheckboxField, choice_list, no_markup, strip_filter
+from portal.core.forms import (
+    Form,
+    MultiCheckboxField,
+    choice_list,
+    email_field,
+    name_field,
+    own_email_field,
+    person_name_field,
+)
 from portal.core.i18n import LOCALE_NAMES, LOCALES
 from portal.core.permissions import Role
 
@@ -32,21 +38,6 @@ def role_labels() -> dict[str, str]:
     }
 
 
-def _email_field(label: object) -> EmailField:
-    return EmailField(
-        label,
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter your email address.")),
-            Length(max=254, message=_l("An email address has at most 254 characters.")),
-            Email(
-                message=_l("Enter an email address in the form name@example.fi."),
-                check_deliverability=False,
-            ),
-        ],
-    )
-
-
 def _strong_password(form: Form, field: PasswordField) -> None:
     value = field.data or ""
     if len(value) < PASSWORD_MIN:
@@ -56,26 +47,20 @@ def _strong_password(form: Form, field: PasswordField) -> None:
 
 
 class LoginForm(Form):
-    email = _email_field(_l("Email address"))
+    email = own_email_field()
     password = PasswordField(
         _l("Password"),
+        render_kw={"autocomplete": "current-password"},
         validators=[DataRequired(message=_l("Enter your password.")), Length(max=200)],
     )
 
 
 class RegisterForm(Form):
-    name = StringField(
-        _l("Name"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter your name.")),
-            Length(max=200, message=_l("A name has at most 200 characters.")),
-            no_markup,
-        ],
-    )
-    email = _email_field(_l("Email address"))
+    name = person_name_field()
+    email = own_email_field()
     password = PasswordField(
         _l("Password"),
+        render_kw={"autocomplete": "new-password"},
         description=_l(
             "At least %(count)d characters. A few words in a row is a good password.",
             count=PASSWORD_MIN,
@@ -84,6 +69,7 @@ class RegisterForm(Form):
     )
     password_again = PasswordField(
         _l("Password again"),
+        render_kw={"autocomplete": "new-password"},
         validators=[
             DataRequired(message=_l("Type the password again.")),
             EqualTo("password", message=_l("The passwords do not match.")),
@@ -97,20 +83,22 @@ class RegisterForm(Form):
 
 
 class ResendVerificationForm(Form):
-    email = _email_field(_l("Email address"))
+    email = own_email_field()
 
 
 class PasswordResetRequestForm(Form):
-    email = _email_field(_l("Email address"))
+    email = own_email_field()
 
 
 class PasswordResetForm(Form):
     password = PasswordField(
         _l("New password"),
+        render_kw={"autocomplete": "new-password"},
         validators=[DataRequired(message=_l("Choose a password.")), _strong_password],
     )
     password_again = PasswordField(
         _l("New password again"),
+        render_kw={"autocomplete": "new-password"},
         validators=[
             DataRequired(message=_l("Type the password again.")),
             EqualTo("password", message=_l("The passwords do not match.")),
@@ -119,15 +107,7 @@ class PasswordResetForm(Form):
 
 
 class ProfileForm(Form):
-    name = StringField(
-        _l("Name"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter your name.")),
-            Length(max=200, message=_l("A name has at most 200 characters.")),
-            no_markup,
-        ],
-    )
+    name = person_name_field()
     locale = SelectField(_l("Language for messages"), choices=LOCALE_CHOICES)
 
 
@@ -152,34 +132,7 @@ class OrgUnitForm(Form):
         ),
     )
     parent = SelectField(_l("Belongs to"), coerce=int, choices=[])
-    name_fi = StringField(
-        _l("Name in Finnish"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter the Finnish name.")),
-            Length(max=120),
-            no_markup,
-        ],
-    )
-    name_sv = StringField(
-        _l("Name in Swedish"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=120), no_markup],
-    )
-    name_en = StringField(
-        _l("Name in English"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=120), no_markup],
-    )
-    manager_email = EmailField(
-        _l("Manager's email (monthly reports)"),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=254),
-            Email(
-                message=_l("Enter an email address in the form name@example.fi."),
-                check_deliverability=False,
-            ),
-        ],
-    )
+    name_fi = name_field(_l("Name in Finnish"), _l("Enter the Finnish name."), max_length=120)
+    name_sv = name_field(_l("Name in Swedish"), required=False, max_length=120)
+    name_en = name_field(_l("Name in English"), required=False, max_length=120)
+    manager_email = email_field(_l("Manager's email (monthly reports)"), required=False)

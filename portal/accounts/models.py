@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import Base, IdMixin, utcnow
+from portal.core.db import Base, IdMixin, owned_rows, utcnow
 from portal.core.models import Municipality
 from portal.core.permissions import Role
 
@@ -31,7 +31,11 @@ class OrgUnit(IdMixin, Base):
     name_en: Mapped[str] = mapped_column(String(120), default="")
     manager_email: Mapped[str | None] = mapped_column(String(254))
 
-    parent: Mapped[OrgUnit | None] = relationship(remote_side="OrgUnit.id", lazy="joined")
+    # The tree is three levels deep (county, service area, unit): loading a unit with its
+    # ancestors in one query lets ``service_area`` answer without more round trips.
+    parent: Mapped[OrgUnit | None] = relationship(
+        remote_side="OrgUnit.id", lazy="joined", join_depth=2
+    )
 
     def name(self, locale: str) -> str:
         localized = {"sv": self.name_sv, "en": self.name_en}.get(locale)
@@ -71,13 +75,12 @@ class User(IdMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
+    # Stored in the session at sign-in and compared on every request: raising it signs the
+    # person out of every browser (logout, new password, changed access, erasure).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    roles: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
+    roles: Mapped[list[UserRole]] = owned_rows("user")
     org_unit: Mapped[OrgUnit | None] = relationship(lazy="joined")
     municipality: Mapped[Municipality | None] = relationship(lazy="joined")
 

@@ -4,40 +4,54 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
+from portal.accounts import lockout
 from portal.accounts.models import OrgUnit, OrgUnitKind, User, UserRole
-from portal.core.audit import changed_fields, record_audit
+from portal.core.audit import DomainAudit, changed_fields, record_audit
 from portal.core.db import utcnow
-from portal.core.mail import queue_mail
+from portal.core.errors import DomainError
+from portal.core.mail import forget_mail_to, mail_person
 from portal.core.models import OneTimeToken
 from portal.core.permissions import Role
-from portal.core.personal_data import handlers, register_personal_data
-from portal.core.tokens import TokenInvalid, consume_token, issue_token
+from portal.core.personal_data import handlers
+from portal.core.tasks import enqueue_after_commit, task
+from portal.core.tokens import TokenInvalid, consume_token, issue_token, peek_token
 from portal.core.urls import external_url
 from portal.extensions import db
 
 password_hasher = PasswordHasher()
 # Verifying against this keeps the time of a failed sign-in the same whether or not the
 # email exists, so timing does not reveal accounts.
-_DUMMY_HASH = password_hasher.hash("not a real password, only for constant timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when there is no account, so both paths take as long.
+
+    Made on first use: hashing on purpose takes a quarter of a second, which every command
+    and worker would otherwise pay at start.
+    """
+    return password_hasher.hash("not a real password, only for constant timing")
+
 
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"  # noqa: S105 - a token purpose, not a password
 
 
-class AccountError(Exception):
-    """A rule was broken; ``code`` names it so views can show a translated message."""
+audit = DomainAudit("accounts")
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+
+class AccountError(DomainError):
+    """A rule was broken; ``code`` names it so views can show a translated message."""
 
 
 def normalise_email(email: str) -> str:
@@ -84,39 +98,68 @@ def register_user(*, name: str, email: str, password: str, locale: str) -> User 
     address is told instead, so the form never reveals who has an account.
     """
     existing = find_user_by_email(email)
+    if existing is None:
+        try:
+            with db.session.begin_nested():
+                user = create_user(email=email, name=name, password=password, locale=locale)
+        except IntegrityError:
+            # The same address was registered a moment ago (a double click, two tabs):
+            # answer exactly as if that registration had come first.
+            existing = find_user_by_email(email)
+            if existing is None:
+                raise
     if existing is not None:
-        queue_mail(
-            to=existing.email,
+        # The same work as a new registration (a password hash and one mail), so the time
+        # of the answer does not tell whether the address has an account.
+        password_hasher.hash(password)
+        mail_person(
+            existing,
             subject=_l("Someone tried to register with your email address"),
             template="emails/already_registered",
-            locale=existing.locale,
             login_url=external_url("accounts.login"),
             reset_url=external_url("accounts.request_password_reset"),
         )
         db.session.commit()
         return None
-    user = create_user(email=email, name=name, password=password, locale=locale)
     _send_verification(user)
-    record_audit(actor=user, action="accounts.registered", object_type="user", object_id=user.id)
+    audit(user, "registered", "user", user.id)
     db.session.commit()
     return user
 
 
 def _send_verification(user: User) -> None:
-    secret = issue_token(
+    _mail_link(
+        user,
         purpose=VERIFY_EMAIL,
-        lifetime=timedelta(hours=_settings().token_hours),
-        user_id=user.id,
-        subject=user.email,
-    )
-    queue_mail(
-        to=user.email,
+        hours=_settings().token_hours,
         subject=_l("Confirm your email address"),
         template="emails/verify_email",
-        locale=user.locale,
+        endpoint="accounts.verify_email",
+        url_name="verify_url",
+    )
+
+
+def _mail_link(
+    user: User,
+    *,
+    purpose: str,
+    hours: int,
+    subject: Any,
+    template: str,
+    endpoint: str,
+    url_name: str,
+) -> None:
+    """Email ``user`` a single-use link to ``endpoint``, valid for ``hours``."""
+    secret = issue_token(
+        purpose=purpose, lifetime=timedelta(hours=hours), user_id=user.id, subject=user.email
+    )
+    mail_person(
+        user,
+        subject=subject,
+        template=template,
         name=user.name,
-        verify_url=external_url("accounts.verify_email", token=secret),
-        hours=_settings().token_hours,
+        hours=hours,
+        **{url_name: external_url(endpoint, token=secret)},
     )
 
 
@@ -128,6 +171,15 @@ def resend_verification(*, email: str) -> None:
     db.session.commit()
 
 
+def verification_link_is_valid(*, secret: str) -> bool:
+    """Whether an emailed verification link still works, without using it up."""
+    try:
+        peek_token(secret, purpose=VERIFY_EMAIL)
+    except TokenInvalid:
+        return False
+    return True
+
+
 def verify_email(*, secret: str) -> User:
     try:
         token = consume_token(secret, purpose=VERIFY_EMAIL)
@@ -137,46 +189,37 @@ def verify_email(*, secret: str) -> User:
     if user is None or user.email != token.subject:
         raise AccountError("invalid_link")
     user.email_verified_at = utcnow()
-    record_audit(
-        actor=user, action="accounts.email_verified", object_type="user", object_id=user.id
-    )
+    audit(user, "email_verified", "user", user.id)
     db.session.commit()
     return user
 
 
-def authenticate(*, email: str, password: str) -> User:
+def authenticate(*, email: str, password: str, client_address: str) -> User:
     """Return the user when the password is right; otherwise raise ``AccountError``.
 
     Every failure raises the same ``login_failed`` code, whether the email is unknown, the
-    password wrong or the account locked, so the answer reveals nothing about accounts.
-    Only a correct password on an unverified address gets its own code.
+    password wrong or sign-in paused, so the answer reveals nothing about accounts. Only
+    a correct password on an unverified address gets its own code. Wrong passwords pause
+    sign-in per account and ``client_address`` (see :mod:`portal.accounts.lockout`).
     """
-    settings = _settings()
     user = find_user_by_email(email)
     if user is None or user.password_hash is None or not user.is_active:
-        _verify_quietly(_DUMMY_HASH, password)
+        _verify_quietly(_dummy_hash(), password)
         raise AccountError("login_failed")
-    now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        _verify_quietly(_DUMMY_HASH, password)
+    if lockout.is_locked(user_id=user.id, address=client_address):
+        _verify_quietly(_dummy_hash(), password)
         raise AccountError("login_failed")
     if not _verify_quietly(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= settings.lockout_attempts:
-            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            user.failed_logins = 0
-            record_audit(
-                actor=None, action="accounts.locked", object_type="user", object_id=user.id
-            )
-        db.session.commit()
+        if lockout.record_failure(user_id=user.id, address=client_address):
+            audit(None, "locked", "user", user.id)
+            db.session.commit()
         raise AccountError("login_failed")
     if user.email_verified_at is None:
         raise AccountError("email_not_verified")
+    lockout.clear_failures(user_id=user.id, address=client_address)
     if password_hasher.check_needs_rehash(user.password_hash):
         user.password_hash = password_hasher.hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = utcnow()
     db.session.commit()
     return user
 
@@ -189,45 +232,92 @@ def _verify_quietly(password_hash: str, password: str) -> bool:
 
 
 def request_password_reset(*, email: str) -> None:
-    """Email a single-use reset link if the address has an account; silent otherwise."""
+    """Email a single-use reset link if the address has an account; silent otherwise.
+
+    The lookup and the mail happen in a background task, so the answer takes the same
+    time whether or not the address has an account.
+    """
+    enqueue_after_commit(mail_password_reset, normalise_email(email))
+    db.session.commit()
+
+
+@task()
+def mail_password_reset(email: str) -> None:
+    """The background half of :func:`request_password_reset`."""
     user = find_user_by_email(email)
     if user is not None and user.is_active and user.erased_at is None:
-        secret = issue_token(
+        _mail_link(
+            user,
             purpose=RESET_PASSWORD,
-            lifetime=timedelta(hours=_settings().password_reset_hours),
-            user_id=user.id,
-            subject=user.email,
-        )
-        queue_mail(
-            to=user.email,
+            hours=_settings().password_reset_hours,
             subject=_l("Reset your password"),
             template="emails/reset_password",
-            locale=user.locale,
-            name=user.name,
-            reset_url=external_url("accounts.reset_password", token=secret),
-            hours=_settings().password_reset_hours,
+            endpoint="accounts.reset_password",
+            url_name="reset_url",
         )
     db.session.commit()
 
 
 def reset_password(*, secret: str, password: str) -> User:
+    """Set a new password from an emailed link; every other reset link of the user dies.
+
+    The user's row is locked before the link is used, so two links used at once are
+    applied one after the other and the second finds itself already withdrawn.
+    """
+    try:
+        owner_id = peek_token(secret, purpose=RESET_PASSWORD).user_id
+    except TokenInvalid as exc:
+        raise AccountError("invalid_link") from exc
+    if owner_id is not None:
+        db.session.execute(select(User.id).where(User.id == owner_id).with_for_update())
+    user = db.session.get(User, owner_id) if owner_id is not None else None
     try:
         token = consume_token(secret, purpose=RESET_PASSWORD)
     except TokenInvalid as exc:
+        db.session.rollback()
         raise AccountError("invalid_link") from exc
-    user = db.session.get(User, token.user_id)
     if user is None or user.email != token.subject:
         raise AccountError("invalid_link")
-    user.password_hash = password_hasher.hash(password)
+    set_password(user=user, password=password)
     # Following the link proves control of the address, so it also counts as verification.
     user.email_verified_at = user.email_verified_at or utcnow()
-    user.failed_logins = 0
-    user.locked_until = None
-    record_audit(
-        actor=user, action="accounts.password_reset", object_type="user", object_id=user.id
-    )
+    audit(user, "password_reset", "user", user.id)
     db.session.commit()
     return user
+
+
+def set_password(*, user: User, password: str) -> None:
+    """Give ``user`` a new password (flush only): outstanding reset links and every
+    signed-in session of the user stop working."""
+    user.password_hash = password_hasher.hash(password)
+    withdraw_reset_links(user)
+    end_all_sessions(user)
+    db.session.flush()
+
+
+def withdraw_reset_links(user: User) -> None:
+    """Mark every unused password-reset link of ``user`` used (flush only)."""
+    db.session.execute(
+        update(OneTimeToken)
+        .where(
+            OneTimeToken.user_id == user.id,
+            OneTimeToken.purpose == RESET_PASSWORD,
+            OneTimeToken.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign ``user`` out of every browser: sessions carry the version they started with."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def sign_out_everywhere(*, user: User) -> None:
+    """Revoke every session of ``user`` (signing out): a copied cookie stops working too."""
+    end_all_sessions(user)
+    db.session.commit()
 
 
 def update_profile(*, actor: User, name: str, locale: str) -> User:
@@ -236,21 +326,9 @@ def update_profile(*, actor: User, name: str, locale: str) -> User:
     actor.locale = locale
     fields = changed_fields(before, {"name": actor.name, "locale": actor.locale})
     if fields:
-        record_audit(
-            actor=actor,
-            action="accounts.profile_updated",
-            object_type="user",
-            object_id=actor.id,
-            changes={"fields": fields},
-        )
+        audit(actor, "profile_updated", "user", actor.id, fields=fields)
     db.session.commit()
     return actor
-
-
-def set_user_locale(*, user: User, locale: str) -> None:
-    if user.locale != locale:
-        user.locale = locale
-        db.session.commit()
 
 
 def export_own_data(*, user: User) -> dict[str, Any]:
@@ -290,15 +368,11 @@ def erase_user(*, actor: User, user: User) -> None:
     Participations, votes and attendance stay (linked to the tombstone) so aggregate
     figures in reports do not change; every personal column is emptied.
     """
+    forget_mail_to(user.email)
     for handler in handlers():
         handler.erase(user)
     _tombstone(user)
-    record_audit(
-        actor=actor if actor.id != user.id else None,
-        action="accounts.erased",
-        object_type="user",
-        object_id=user.id,
-    )
+    audit(actor if actor.id != user.id else None, "erased", "user", user.id)
     db.session.commit()
 
 
@@ -317,6 +391,7 @@ def _tombstone(user: User) -> None:
     user.last_login_at = None
     user.erased_at = utcnow()
     user.roles = []
+    end_all_sessions(user)
 
 
 def _iso(value: Any) -> str | None:
@@ -332,6 +407,14 @@ def list_users(*, search: str | None = None) -> Any:
         pattern = f"%{search.strip().lower()}%"
         query = query.where(func.lower(User.name).like(pattern) | User.email.like(pattern))
     return query
+
+
+def grant_role(*, actor: User | None, user: User, role: Role) -> None:
+    """Give ``user`` the ``role`` if they lack it, audited; the calling service commits."""
+    if role in user.role_set:
+        return
+    user.roles.append(UserRole(role=str(role)))
+    audit(actor, "access_changed", "user", user.id, roles={"added": [str(role)]})
 
 
 def update_user_access(
@@ -355,6 +438,9 @@ def update_user_access(
         changes["is_active"] = {"before": user.is_active, "after": is_active}
         user.is_active = is_active
     if changes:
+        # Permissions are read fresh on every request, but a changed role also ends the
+        # person's sessions so nobody keeps working with a view of access they lost.
+        end_all_sessions(user)
         record_audit(
             actor=actor,
             action="accounts.access_changed",
@@ -368,7 +454,7 @@ def update_user_access(
 
 def org_units_in_tree_order() -> list[tuple[int, OrgUnit]]:
     """All units depth-first with their depth, for indented lists and select boxes."""
-    units = list(db.session.scalars(select(OrgUnit).order_by(OrgUnit.name_fi)))
+    units = db.all(select(OrgUnit).order_by(OrgUnit.name_fi))
     children: dict[int | None, list[OrgUnit]] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
@@ -431,15 +517,12 @@ def save_org_unit(
     return unit
 
 
-def _export_tokens(user: User) -> None:
+def export_token_data(user: User) -> None:
     return None
 
 
-def _erase_tokens(user: User) -> None:
+def erase_token_data(user: User) -> None:
     db.session.execute(delete(OneTimeToken).where(OneTimeToken.user_id == user.id))
-
-
-register_personal_data("accounts_tokens", export=_export_tokens, erase=_erase_tokens)
 
 
 def create_administrator(*, email: str, name: str, password: str) -> User:
@@ -449,6 +532,6 @@ def create_administrator(*, email: str, name: str, password: str) -> User:
     if len(password) < 12:
         raise AccountError("password_too_short")
     user = create_user(email=email, name=name, password=password, roles={Role.ADMIN}, verified=True)
-    record_audit(actor=None, action="accounts.admin_created", object_type="user", object_id=user.id)
+    audit(None, "admin_created", "user", user.id)
     db.session.commit()
     return user

@@ -16,7 +16,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user, user_logged_in, user_logged_out
 from wtforms import SelectChoice
 
 from portal.accounts import services
@@ -43,16 +44,46 @@ from portal.extensions import db, limiter, login_manager
 bp = Blueprint("accounts", __name__)
 
 
+#: The session key holding the user's session version from the moment of signing in.
+SESSION_VERSION_KEY = "_session_version"
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """The signed-in user, unless the session was revoked since it began.
+
+    A signed cookie cannot be taken back, so every session carries the user's session
+    version; signing out, a new password, changed access and erasure raise the version and
+    every older cookie (a copied one, another browser) stops signing anyone in.
+    """
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     if user is None or not user.is_active:
+        return None
+    if session.get(SESSION_VERSION_KEY, 0) != user.session_version:
         return None
     return user
 
 
+@user_logged_in.connect
+def _remember_session_version(sender: Any, user: User, **extra: Any) -> None:
+    # Every sign-in path (password, pool link) goes through ``login_user``.
+    session[SESSION_VERSION_KEY] = user.session_version
+
+
+@user_logged_out.connect
+def _revoke_sessions(sender: Any, user: Any, **extra: Any) -> None:
+    if isinstance(user, User) and user.erased_at is None:
+        services.sign_out_everywhere(user=user)
+
+
 def _login_limit() -> str:
     return current_app.config["PORTAL"].login_rate_limit
+
+
+def _sign_in_failed(response: Response) -> bool:
+    # Successful sign-ins do not use up the limit: staff behind one office address would
+    # otherwise shut each other out at the start of the day.
+    return response.status_code >= 400
 
 
 def _account_error_message(code: str) -> str:
@@ -77,12 +108,16 @@ def _account_error_message(code: str) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_sign_in_failed)
 def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(email=form.email.data, password=form.password.data)
+            user = services.authenticate(
+                email=form.email.data,
+                password=form.password.data,
+                client_address=get_remote_address(),
+            )
         except services.AccountError as error:
             form.form_errors.append(_account_error_message(error.code))
             if error.code == "email_not_verified":
@@ -132,16 +167,23 @@ def register() -> Any:
     return render_template("accounts/register.html", form=form)
 
 
-@bp.get("/verify/<token>")
+@bp.route("/verify/<token>", methods=["GET", "POST"])
 @public
 def verify_email(token: str) -> Any:
-    try:
-        services.verify_email(secret=token)
-    except services.AccountError as error:
-        flash(_account_error_message(error.code), "error")
+    # The link shows a button: a mail scanner opening it must not confirm the address.
+    if not services.verification_link_is_valid(secret=token):
+        flash(_account_error_message("invalid_link"), "error")
         return redirect(url_for("accounts.resend_verification"))
-    flash(_("Your email address is confirmed. You can now sign in."), "success")
-    return redirect(url_for("accounts.login"))
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            services.verify_email(secret=token)
+        except services.AccountError as error:
+            flash(_account_error_message(error.code), "error")
+            return redirect(url_for("accounts.resend_verification"))
+        flash(_("Your email address is confirmed. You can now sign in."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/verify_email.html", form=form)
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -278,6 +320,9 @@ def edit_user(user_id: int) -> Any:
         except services.AccountError as error:
             form.form_errors.append(_account_error_message(error.code))
         else:
+            if user.id == current_user.id:
+                # Changed access ends the user's sessions; keep the one that changed it.
+                session[SESSION_VERSION_KEY] = user.session_version
             flash(_("Access rights are saved."), "success")
             return redirect(url_for("accounts.edit_user", user_id=user.id))
     return render_template("accounts/admin_user.html", user=user, form=form)

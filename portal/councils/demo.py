@@ -8,7 +8,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from portal.accounts.models import OrgUnit, OrgUnitKind, User
+from portal.accounts.models import OrgUnit, OrgUnitKind
+from portal.accounts.services import find_user_by_email
+from portal.core.times import local_to_utc
 from portal.councils.models import Council, CouncilKind, MemberRole
 from portal.councils.services import (
     add_member,
@@ -18,7 +20,6 @@ from portal.councils.services import (
     save_council,
     schedule_meeting,
 )
-from portal.councils.times import local_to_utc
 from portal.extensions import db
 from portal.impact.models import Attendance, OutputKind
 
@@ -26,9 +27,7 @@ from portal.impact.models import Attendance, OutputKind
 def seed_councils() -> Iterable[str]:
     if db.session.scalars(select(Council)).first() is not None:
         return []
-    coordinator = db.session.scalars(
-        select(User).where(User.email == "koordinaattori@demo.osallistu.fi")
-    ).first()
+    coordinator = find_user_by_email("koordinaattori@demo.osallistu.fi")
     if coordinator is None:
         return []
     area = db.session.scalars(

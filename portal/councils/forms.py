@@ -5,24 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    EmailField,
     IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
     TimeField,
-    URLField,
 )
 from wtforms.validators import (
-    URL,
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -30,7 +27,17 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.core.forms import Form, MultiCheckboxField, choice_list, no_markup, strip_filter
+from portal.core.forms import (
+    Form,
+    MultiCheckboxField,
+    choice_list,
+    email_field,
+    name_field,
+    strip_filter,
+    text_field,
+    title_field,
+    url_field,
+)
 from portal.councils.models import CouncilKind, MemberRole, Rsvp
 from portal.impact.models import Attendance, OutputKind
 
@@ -72,56 +79,21 @@ def attendance_labels() -> dict[str, Any]:
 
 
 def output_labels() -> dict[str, Any]:
-    return {OutputKind.RECOMMENDATION: _l("Recommendation"), OutputKind.STATEMENT: _l("Statement")}
-
-
-def _name_field(label: Any, message: Any, *, required: bool = True) -> StringField:
-    validators: list[Any] = [DataRequired(message=message)] if required else [Optional()]
-    return StringField(
-        label,
-        filters=[strip_filter],
-        validators=[
-            *validators,
-            Length(max=200, message=_l("Use at most 200 characters.")),
-            no_markup,
-        ],
-    )
-
-
-def _text_field(label: Any, *, max_length: int = 5000, description: Any = "") -> TextAreaField:
-    return TextAreaField(
-        label,
-        description=description,
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=max_length, message=_l("Use at most %(max)d characters.", max=max_length)),
-        ],
-    )
-
-
-def _email_field(label: Any, *, required: bool) -> EmailField:
-    return EmailField(
-        label,
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter an email address.")) if required else Optional(),
-            Length(max=254, message=_l("An email address has at most 254 characters.")),
-            Email(
-                message=_l("Enter an email address in the form name@example.fi."),
-                check_deliverability=False,
-            ),
-        ],
-    )
+    return {
+        OutputKind.RECOMMENDATION: _l("Recommendation"),
+        OutputKind.STATEMENT: _lp("council output", "Statement"),
+    }
 
 
 class CouncilForm(Form):
-    name_fi = _name_field(_l("Name in Finnish"), _l("Enter the Finnish name."))
-    name_sv = _name_field(_l("Name in Swedish"), None, required=False)
+    name_fi = name_field(_l("Name in Finnish"), _l("Enter the Finnish name."))
+    name_sv = name_field(_l("Name in Swedish"), None, required=False)
     kind = SelectField(_l("Kind"), choices=[])
     org_unit = SelectField(_l("Service area or unit"), coerce=int, choices=[], default=0)
-    purpose = _text_field(_l("Purpose"))
-    tasks = _text_field(_l("Tasks"))
+    purpose = text_field(_l("Purpose"))
+    purpose_sv = text_field(_l("Purpose in Swedish"))
+    tasks = text_field(_l("Tasks"))
+    tasks_sv = text_field(_l("Tasks in Swedish"))
     target_size = IntegerField(
         _l("Target size (members)"),
         default=10,
@@ -141,7 +113,7 @@ class CouncilForm(Form):
 
 
 class SeatGroupForm(Form):
-    name = _name_field(_l("Seat group"), _l("Enter the name of the seat group."))
+    name = name_field(_l("Seat group"), _l("Enter the name of the seat group."))
     seats = IntegerField(
         _l("Seats"),
         default=1,
@@ -153,8 +125,8 @@ class SeatGroupForm(Form):
 
 
 class MemberForm(Form):
-    name = _name_field(_l("Name"), _l("Enter the name."))
-    email = _email_field(_l("Email address"), required=True)
+    name = name_field(_l("Name"), _l("Enter the name."))
+    email = email_field(_l("Email address"), required=True)
     role = SelectField(_l("Role"), choices=[])
     seat_group = SelectField(_l("Seat group"), coerce=int, choices=[], default=0)
     starts_on = DateField(
@@ -199,11 +171,12 @@ class RenewForm(Form):
 
 
 class ApplicationForm(Form):
-    name = _name_field(_l("Your name"), _l("Enter your name."))
-    email = _email_field(_l("Email address"), required=False)
+    name = name_field(_l("Your name"), _l("Enter your name."), autocomplete="name")
+    email = email_field(_l("Email address"), required=False, own=True)
     phone = StringField(
         _l("Phone number"),
         filters=[strip_filter],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
         validators=[Optional(), Length(max=40, message=_l("Use at most 40 characters."))],
     )
     seat_group = SelectField(_l("I apply as"), coerce=int, choices=[], default=0)
@@ -238,15 +211,7 @@ class DecideApplicationForm(Form):
 
 
 class MeetingForm(Form):
-    title = StringField(
-        _l("Title"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter a title.")),
-            Length(max=200, message=_l("Use at most 200 characters.")),
-            no_markup,
-        ],
-    )
+    title = title_field()
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter the date."))])
     start_time = TimeField(
         _l("Starts at"), validators=[DataRequired(message=_l("Enter the starting time."))]
@@ -259,21 +224,13 @@ class MeetingForm(Form):
         filters=[strip_filter],
         validators=[Optional(), Length(max=300, message=_l("Use at most 300 characters."))],
     )
-    remote_link = URLField(
-        _l("Remote meeting link"),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=500, message=_l("Use at most 500 characters.")),
-            URL(message=_l("Enter a web address starting with https://.")),
-        ],
-    )
-    accessibility_info = _text_field(
+    remote_link = url_field(_l("Remote meeting link"))
+    accessibility_info = text_field(
         _l("Accessibility"),
         max_length=2000,
         description=_l("For example step-free access, induction loop, interpretation."),
     )
-    agenda = _text_field(_l("Agenda"))
+    agenda = text_field(_l("Agenda"))
 
     def validate_end_time(self, field: TimeField) -> None:
         if field.data and self.start_time.data and field.data <= self.start_time.data:
@@ -340,32 +297,16 @@ def attendance_form(invitations: list[Any], **kwargs: Any) -> Form:
 
 
 class MinutesForm(Form):
-    minutes = _text_field(_l("Minutes"), max_length=50000)
+    minutes = text_field(_l("Minutes"), max_length=50000)
 
 
 class MaterialForm(Form):
-    title = StringField(
-        _l("Title"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter a title.")),
-            Length(max=200, message=_l("Use at most 200 characters.")),
-            no_markup,
-        ],
-    )
+    title = title_field()
     file = FileField(
         _l("File"),
         description=_l("PDF, Word, Excel, PowerPoint, ODT, PNG, JPEG or text; at most 8 MB."),
     )
-    url = URLField(
-        _l("Or a link"),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=500, message=_l("Use at most 500 characters.")),
-            URL(message=_l("Enter a web address starting with https://.")),
-        ],
-    )
+    url = url_field(_l("Or a link"))
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -378,15 +319,7 @@ class MaterialForm(Form):
 
 class OutputForm(Form):
     kind = SelectField(_l("Kind"), choices=[])
-    title = StringField(
-        _l("Title"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter a title.")),
-            Length(max=300, message=_l("Use at most 300 characters.")),
-            no_markup,
-        ],
-    )
+    title = title_field(max_length=300)
     text = TextAreaField(
         _l("Text"),
         filters=[strip_filter],

@@ -10,7 +10,7 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import OrgUnit, User
-from portal.core.db import Base, Hours, IdMixin, utcnow
+from portal.core.db import Base, Hours, IdMixin, TimeSpanMixin, owned_rows, utcnow
 
 
 class CouncilKind(enum.StrEnum):
@@ -65,6 +65,9 @@ class Council(IdMixin, Base):
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     purpose: Mapped[str] = mapped_column(Text, default="")
     tasks: Mapped[str] = mapped_column(Text, default="")
+    # Swedish versions where the county writes them; pages fall back to the Finnish text.
+    purpose_sv: Mapped[str] = mapped_column(Text, default="", server_default="")
+    tasks_sv: Mapped[str] = mapped_column(Text, default="", server_default="")
     target_size: Mapped[int] = mapped_column(default=10)
     accepts_applications: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
@@ -74,18 +77,10 @@ class Council(IdMixin, Base):
     responsibles: Mapped[list[User]] = relationship(
         secondary=council_responsibles, lazy="selectin", order_by="User.name"
     )
-    seat_groups: Mapped[list[CouncilSeatGroup]] = relationship(
-        back_populates="council",
-        cascade="all, delete-orphan",
-        lazy="selectin",
-        order_by="CouncilSeatGroup.id",
+    seat_groups: Mapped[list[CouncilSeatGroup]] = owned_rows(
+        "council", order_by="CouncilSeatGroup.id"
     )
-    terms: Mapped[list[CouncilTerm]] = relationship(
-        back_populates="council",
-        cascade="all, delete-orphan",
-        lazy="selectin",
-        order_by="CouncilTerm.starts_on",
-    )
+    terms: Mapped[list[CouncilTerm]] = owned_rows("council", order_by="CouncilTerm.starts_on")
 
     def name(self, locale: str) -> str:
         return (self.name_sv if locale == "sv" else "") or self.name_fi
@@ -127,11 +122,8 @@ class CouncilTerm(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     council: Mapped[Council] = relationship(back_populates="terms")
-    memberships: Mapped[list[CouncilMembership]] = relationship(
-        back_populates="term",
-        cascade="all, delete-orphan",
-        lazy="selectin",
-        order_by="CouncilMembership.id",
+    memberships: Mapped[list[CouncilMembership]] = owned_rows(
+        "term", order_by="CouncilMembership.id"
     )
 
     __table_args__ = (UniqueConstraint("council_id", "starts_on"),)
@@ -192,7 +184,7 @@ class CouncilApplication(IdMixin, Base):
     __table_args__ = (Index("ix_council_applications_council_status", "council_id", "status"),)
 
 
-class Meeting(IdMixin, Base):
+class Meeting(TimeSpanMixin, IdMixin, Base):
     """A meeting of a council in one of its terms."""
 
     __tablename__ = "council_meetings"
@@ -216,31 +208,13 @@ class Meeting(IdMixin, Base):
 
     council: Mapped[Council] = relationship(lazy="joined")
     term: Mapped[CouncilTerm] = relationship(lazy="joined")
-    invitations: Mapped[list[MeetingInvitation]] = relationship(
-        back_populates="meeting",
-        cascade="all, delete-orphan",
-        lazy="selectin",
-        order_by="MeetingInvitation.id",
+    invitations: Mapped[list[MeetingInvitation]] = owned_rows(
+        "meeting", order_by="MeetingInvitation.id"
     )
-    materials: Mapped[list[MeetingMaterial]] = relationship(
-        back_populates="meeting",
-        cascade="all, delete-orphan",
-        lazy="selectin",
-        order_by="MeetingMaterial.id",
-    )
-    outputs: Mapped[list[MeetingOutput]] = relationship(
-        back_populates="meeting",
-        cascade="all, delete-orphan",
-        lazy="selectin",
-        order_by="MeetingOutput.id",
-    )
+    materials: Mapped[list[MeetingMaterial]] = owned_rows("meeting", order_by="MeetingMaterial.id")
+    outputs: Mapped[list[MeetingOutput]] = owned_rows("meeting", order_by="MeetingOutput.id")
 
     __table_args__ = (Index("ix_council_meetings_council_starts", "council_id", "starts_at"),)
-
-    @property
-    def duration_hours(self) -> Decimal:
-        seconds = (self.ends_at - self.starts_at).total_seconds()
-        return (Decimal(int(seconds)) / 3600).quantize(Decimal("0.01"))
 
 
 class MeetingInvitation(IdMixin, Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -25,6 +26,8 @@ from sqlalchemy import select
 
 from portal.accounts.models import User, UserRole
 from portal.accounts.services import org_units_in_tree_order
+from portal.core.db import utcnow
+from portal.core.errors import DomainError
 from portal.core.forms import ActionForm, choice_list
 from portal.core.i18n import current_locale
 from portal.core.paging import paginate
@@ -35,6 +38,16 @@ from portal.core.permissions import (
     public,
     user_has_permission,
 )
+from portal.core.times import (
+    local_date,
+    local_time,
+    local_to_utc,
+    month_bounds,
+    utc_range,
+    week_bounds,
+)
+from portal.core.uploads import UploadRejected, stored_path
+from portal.core.views_helpers import flash_form_errors, form_status, run_action, submit_form
 from portal.councils import services
 from portal.councils.forms import (
     ApplicationForm,
@@ -66,15 +79,6 @@ from portal.councils.models import (
     MeetingMaterial,
     MeetingStatus,
 )
-from portal.councils.times import (
-    local_date,
-    local_time,
-    local_to_utc,
-    month_bounds,
-    utc_range,
-    week_bounds,
-)
-from portal.councils.uploads import UploadRejected, stored_path
 from portal.extensions import db, limiter
 from portal.impact.models import Attendance
 
@@ -87,7 +91,8 @@ def time_range(start: datetime, end: datetime) -> str:
     return f"{format_date(start, 'full')} {format_time(start, 'short')}–{format_time(end, 'short')}"
 
 
-def error_message(code: str) -> str:
+def error_message(error: DomainError | UploadRejected) -> str:
+    """The translated text for a council rule that was broken."""
     messages = {
         "term_required": _("Enter the first and last day of the first term."),
         "term_end_before_start": _("The term must end after it starts."),
@@ -120,7 +125,11 @@ def error_message(code: str) -> str:
         "size": _("The file is too large (at most 8 MB)."),
         "empty": _("The file is empty."),
     }
-    return messages.get(code, _("The request could not be completed."))
+    return messages.get(error.code, _("The request could not be completed."))
+
+
+_run_action = partial(run_action, messages=error_message)
+_submit_form = partial(submit_form, messages=error_message)
 
 
 def _unit_choices() -> list[Any]:
@@ -159,10 +168,7 @@ def _labels() -> dict[str, Any]:
 
 
 def _pool_invitation_url(council: Council) -> str | None:
-    # The resident pool offers an invitation page for any activity; link to it only when
-    # that capability is installed, so councils work on their own too.
-    if "pool.new_invitation" not in current_app.view_functions:
-        return None
+    # The resident pool invites people to an activity: the current term's, when there is one.
     term = council.current_term(date.today())
     if term is None or term.activity_id is None:
         return None
@@ -196,9 +202,7 @@ def edit_council(council_id: int | None = None) -> Any:
         from portal.accounts.models import OrgUnit
 
         unit = db.session.get(OrgUnit, form.org_unit.data) if form.org_unit.data else None
-        responsibles = list(
-            db.session.scalars(select(User).where(User.id.in_(form.responsibles.data or [])))
-        )
+        responsibles = db.all(select(User).where(User.id.in_(form.responsibles.data or [])))
         try:
             saved = services.save_council(
                 actor=current_user,
@@ -209,6 +213,8 @@ def edit_council(council_id: int | None = None) -> Any:
                 org_unit=unit,
                 purpose=form.purpose.data or "",
                 tasks=form.tasks.data or "",
+                purpose_sv=form.purpose_sv.data or "",
+                tasks_sv=form.tasks_sv.data or "",
                 target_size=form.target_size.data,
                 accepts_applications=form.accepts_applications.data,
                 responsibles=responsibles,
@@ -216,13 +222,11 @@ def edit_council(council_id: int | None = None) -> Any:
                 term_ends_on=form.term_ends_on.data,
             )
         except services.CouncilError as error:
-            form.form_errors.append(error_message(error.code))
+            form.form_errors.append(error_message(error))
         else:
             flash(_("The council is saved."), "success")
             return redirect(url_for("councils.show_council", council_id=saved.id))
-    return render_template("councils/edit.html", form=form, council=council), (
-        400 if form.errors or form.form_errors else 200
-    )
+    return render_template("councils/edit.html", form=form, council=council), (form_status(form))
 
 
 @bp.get("/<int:council_id>")
@@ -263,9 +267,7 @@ def add_seat_group(council_id: int) -> Any:
         )
         flash(_("The seat group is added."), "success")
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
+        flash_form_errors(form)
     return redirect(url_for("councils.show_council", council_id=council.id) + "#composition")
 
 
@@ -274,10 +276,11 @@ def add_seat_group(council_id: int) -> Any:
 def remove_seat_group(group_id: int) -> Any:
     group = db.get_or_404(CouncilSeatGroup, group_id)
     council_id = group.council_id
-    if ActionForm().validate_on_submit():
-        services.remove_seat_group(actor=current_user, group=group)
-        flash(_("The seat group is removed."), "success")
-    return redirect(url_for("councils.show_council", council_id=council_id) + "#composition")
+    return _run_action(
+        lambda: services.remove_seat_group(actor=current_user, group=group),
+        success=_("The seat group is removed."),
+        then=url_for("councils.show_council", council_id=council_id) + "#composition",
+    )
 
 
 @bp.route("/<int:council_id>/members/new", methods=["GET", "POST"])
@@ -304,12 +307,12 @@ def add_member(council_id: int) -> Any:
                 starts_on=form.starts_on.data,
             )
         except services.CouncilError as error:
-            form.form_errors.append(error_message(error.code))
+            form.form_errors.append(error_message(error))
         else:
             flash(_("The member is added."), "success")
             return redirect(url_for("councils.show_council", council_id=council.id) + "#members")
     return render_template("councils/add_member.html", form=form, council=council, term=term), (
-        400 if form.errors or form.form_errors else 200
+        form_status(form)
     )
 
 
@@ -335,13 +338,13 @@ def edit_membership(membership_id: int) -> Any:
                 orientation_done_on=form.orientation_done_on.data,
             )
         except services.CouncilError as error:
-            form.form_errors.append(error_message(error.code))
+            form.form_errors.append(error_message(error))
         else:
             flash(_("The membership is saved."), "success")
             return redirect(url_for("councils.show_council", council_id=council.id) + "#members")
     return render_template(
         "councils/membership.html", form=form, membership=membership, council=council, **_labels()
-    ), (400 if form.errors or form.form_errors else 200)
+    ), form_status(form)
 
 
 @bp.route("/<int:council_id>/renew", methods=["GET", "POST"])
@@ -374,12 +377,12 @@ def renew_term(council_id: int) -> Any:
                 continuing=chosen,
             )
         except services.CouncilError as error:
-            form.form_errors.append(error_message(error.code))
+            form.form_errors.append(error_message(error))
         else:
             flash(_("The new term is created."), "success")
             return redirect(url_for("councils.show_council", council_id=council.id))
     return render_template("councils/renew.html", form=form, council=council, latest=latest), (
-        400 if form.errors or form.form_errors else 200
+        form_status(form)
     )
 
 
@@ -395,7 +398,7 @@ def decide_application(application_id: int) -> Any:
                 actor=current_user, application=application, accept=accept, role=form.role.data
             )
         except services.CouncilError as error:
-            flash(error_message(error.code), "error")
+            flash(error_message(error), "error")
         else:
             flash(
                 _("The applicant is now a member.")
@@ -446,14 +449,14 @@ def apply(council_id: int) -> Any:
                 user=current_user if current_user.is_authenticated else None,
             )
         except services.CouncilError as error:
-            form.form_errors.append(error_message(error.code))
+            form.form_errors.append(error_message(error))
         else:
             flash(
                 _("Thank you! Your application has been received. We will contact you."), "success"
             )
             return redirect(url_for("councils.list_open_councils"))
     return render_template("councils/apply.html", form=form, council=council, **_labels()), (
-        400 if form.errors or form.form_errors else 200
+        form_status(form)
     )
 
 
@@ -503,58 +506,61 @@ def edit_meeting(council_id: int | None = None, meeting_id: int | None = None) -
                 error.code, form.day if error.code == "no_term" else None
             )
             if field is not None:
-                field.errors = [*field.errors, error_message(error.code)]
+                field.errors = [*field.errors, error_message(error)]
             else:
-                form.form_errors.append(error_message(error.code))
+                form.form_errors.append(error_message(error))
         else:
             flash(_("The meeting is saved."), "success")
             return redirect(url_for("councils.show_meeting", meeting_id=saved.id))
     return render_template(
         "councils/meeting_form.html", form=form, council=council, meeting=meeting
-    ), (400 if form.errors or form.form_errors else 200)
+    ), form_status(form)
+
+
+def _meeting_page(meeting: Meeting, *, status: int = 200, **forms: Any) -> Any:
+    """The meeting page; ``forms`` replace the empty forms (to show one with its errors)."""
+    page_forms = {
+        "material_form": MaterialForm(formdata=None, prefix="material"),
+        "output_form": OutputForm(formdata=None, prefix="output"),
+        "minutes_form": MinutesForm(formdata=None, minutes=meeting.minutes),
+        **forms,
+    }
+    return render_template(
+        "councils/meeting.html",
+        meeting=meeting,
+        action_form=ActionForm(),
+        **page_forms,
+        **_labels(),
+    ), status
 
 
 @bp.get("/meetings/<int:meeting_id>")
 @permission_required("councils.manage")
 def show_meeting(meeting_id: int) -> Any:
     meeting = db.get_or_404(Meeting, meeting_id)
-    return render_template(
-        "councils/meeting.html",
-        meeting=meeting,
-        action_form=ActionForm(),
-        material_form=MaterialForm(prefix="material"),
-        output_form=OutputForm(prefix="output"),
-        minutes_form=MinutesForm(minutes=meeting.minutes),
-        **_labels(),
-    )
+    return _meeting_page(meeting)
 
 
 @bp.post("/meetings/<int:meeting_id>/invitations")
 @permission_required("councils.manage")
 def send_invitations(meeting_id: int) -> Any:
     meeting = db.get_or_404(Meeting, meeting_id)
-    if ActionForm().validate_on_submit():
-        try:
-            sent = services.send_invitations(actor=current_user, meeting=meeting)
-        except services.CouncilError as error:
-            flash(error_message(error.code), "error")
-        else:
-            flash(_("Invitations sent: %(count)d.", count=sent), "success")
-    return redirect(url_for("councils.show_meeting", meeting_id=meeting.id))
+    return _run_action(
+        lambda: services.send_invitations(actor=current_user, meeting=meeting),
+        success=lambda sent: _("Invitations sent: %(count)d.", count=sent),
+        then=url_for("councils.show_meeting", meeting_id=meeting.id),
+    )
 
 
 @bp.post("/meetings/<int:meeting_id>/cancel")
 @permission_required("councils.manage")
 def cancel_meeting(meeting_id: int) -> Any:
     meeting = db.get_or_404(Meeting, meeting_id)
-    if ActionForm().validate_on_submit():
-        try:
-            services.cancel_meeting(actor=current_user, meeting=meeting)
-        except services.CouncilError as error:
-            flash(error_message(error.code), "error")
-        else:
-            flash(_("The meeting is cancelled and the invitees are told."), "success")
-    return redirect(url_for("councils.show_meeting", meeting_id=meeting.id))
+    return _run_action(
+        lambda: services.cancel_meeting(actor=current_user, meeting=meeting),
+        success=_("The meeting is cancelled and the invitees are told."),
+        then=url_for("councils.show_meeting", meeting_id=meeting.id),
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/attendance", methods=["GET", "POST"])
@@ -584,13 +590,13 @@ def mark_attendance(meeting_id: int) -> Any:
         try:
             services.mark_attendance(actor=current_user, meeting=meeting, marks=marks)
         except services.CouncilError as error:
-            form.form_errors.append(error_message(error.code))
+            form.form_errors.append(error_message(error))
         else:
             flash(_("Attendance is saved."), "success")
             return redirect(url_for("councils.show_meeting", meeting_id=meeting.id))
     return render_template(
         "councils/attendance.html", form=form, meeting=meeting, invitations=invitations, **_labels()
-    ), (400 if form.errors or form.form_errors else 200)
+    ), form_status(form)
 
 
 @bp.post("/meetings/<int:meeting_id>/minutes")
@@ -602,15 +608,7 @@ def save_minutes(meeting_id: int) -> Any:
         services.save_minutes(actor=current_user, meeting=meeting, minutes=form.minutes.data or "")
         flash(_("The minutes are saved."), "success")
         return redirect(url_for("councils.show_meeting", meeting_id=meeting.id) + "#minutes")
-    return render_template(
-        "councils/meeting.html",
-        meeting=meeting,
-        action_form=ActionForm(),
-        material_form=MaterialForm(formdata=None, prefix="material"),
-        output_form=OutputForm(formdata=None, prefix="output"),
-        minutes_form=form,
-        **_labels(),
-    ), 400
+    return _meeting_page(meeting, minutes_form=form, status=400)
 
 
 @bp.post("/meetings/<int:meeting_id>/materials")
@@ -630,21 +628,13 @@ def add_material(meeting_id: int) -> Any:
                 stream=upload.stream if upload else None,
             )
         except UploadRejected as error:
-            form.file.errors = [*form.file.errors, error_message(error.code)]
+            form.file.errors = [*form.file.errors, error_message(error)]
         except services.CouncilError as error:
-            form.form_errors.append(error_message(error.code))
+            form.form_errors.append(error_message(error))
         else:
             flash(_("The material is added."), "success")
             return redirect(url_for("councils.show_meeting", meeting_id=meeting.id) + "#materials")
-    return render_template(
-        "councils/meeting.html",
-        meeting=meeting,
-        action_form=ActionForm(),
-        material_form=form,
-        output_form=OutputForm(formdata=None, prefix="output"),
-        minutes_form=MinutesForm(formdata=None, minutes=meeting.minutes),
-        **_labels(),
-    ), 400
+    return _meeting_page(meeting, material_form=form, status=400)
 
 
 @bp.post("/materials/<int:material_id>/remove")
@@ -652,10 +642,11 @@ def add_material(meeting_id: int) -> Any:
 def remove_material(material_id: int) -> Any:
     material = db.get_or_404(MeetingMaterial, material_id)
     meeting_id = material.meeting_id
-    if ActionForm().validate_on_submit():
-        services.remove_material(actor=current_user, material=material)
-        flash(_("The material is removed."), "success")
-    return redirect(url_for("councils.show_meeting", meeting_id=meeting_id) + "#materials")
+    return _run_action(
+        lambda: services.remove_material(actor=current_user, material=material),
+        success=_("The material is removed."),
+        then=url_for("councils.show_meeting", meeting_id=meeting_id) + "#materials",
+    )
 
 
 @bp.post("/meetings/<int:meeting_id>/outputs")
@@ -673,15 +664,7 @@ def record_output(meeting_id: int) -> Any:
         )
         flash(_("The output is registered for a response from decision makers."), "success")
         return redirect(url_for("councils.show_meeting", meeting_id=meeting.id) + "#outputs")
-    return render_template(
-        "councils/meeting.html",
-        meeting=meeting,
-        action_form=ActionForm(),
-        material_form=MaterialForm(formdata=None, prefix="material"),
-        output_form=form,
-        minutes_form=MinutesForm(formdata=None, minutes=meeting.minutes),
-        **_labels(),
-    ), 400
+    return _meeting_page(meeting, output_form=form, status=400)
 
 
 # --- members' own pages ------------------------------------------------------------------
@@ -722,7 +705,7 @@ def show_my_meeting(meeting_id: int) -> Any:
                 actor=current_user, invitation=invitation, answer=form.answer.data
             )
         except services.CouncilError as error:
-            form.form_errors.append(error_message(error.code))
+            form.form_errors.append(error_message(error))
         else:
             flash(_("Thank you, your answer is saved."), "success")
             return redirect(url_for("councils.show_my_meeting", meeting_id=meeting.id))
@@ -731,9 +714,9 @@ def show_my_meeting(meeting_id: int) -> Any:
         meeting=meeting,
         invitation=invitation,
         form=form,
-        upcoming=meeting.ends_at > services.utcnow() and meeting.status == MeetingStatus.SCHEDULED,
+        upcoming=meeting.ends_at > utcnow() and meeting.status == MeetingStatus.SCHEDULED,
         **_labels(),
-    ), (400 if form.errors or form.form_errors else 200)
+    ), form_status(form)
 
 
 @bp.get("/mine/meetings/<int:meeting_id>/invite.ics")
@@ -777,19 +760,19 @@ def answer_by_link(token: str) -> Any:
     try:
         invitation = services.invitation_for_link(secret=token)
     except services.CouncilError as error:
-        flash(error_message(error.code), "error")
+        flash(error_message(error), "error")
         return render_template("councils/link_invalid.html"), 404
     form = RsvpForm()
     if form.validate_on_submit():
         try:
             services.answer_by_link(secret=token, answer=form.answer.data)
         except services.CouncilError as error:
-            form.form_errors.append(error_message(error.code))
+            form.form_errors.append(error_message(error))
         else:
             return render_template("councils/answered.html", invitation=invitation, **_labels())
     return render_template(
         "councils/answer.html", form=form, invitation=invitation, meeting=invitation.meeting
-    ), (400 if form.errors or form.form_errors else 200)
+    ), form_status(form)
 
 
 # --- calendar ----------------------------------------------------------------------------

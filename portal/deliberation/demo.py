@@ -11,8 +11,12 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.deliberation.models import Conversation, ConversationStatus, Participant, Statement
-from portal.deliberation.results import recompute_conversation
-from portal.deliberation.services import ConversationFields, cast_vote, create_conversation
+from portal.deliberation.services import (
+    ConversationFields,
+    cast_vote,
+    create_conversation,
+    recompute_now,
+)
 from portal.extensions import db
 
 DEMO_TOPIC = "Asukkaiden kokemukset asiakaslähtöisistä digitaalisista palveluista"
@@ -76,7 +80,7 @@ def seed_deliberation() -> Iterable[str]:
             cast_vote(
                 conversation_id=conversation.id, statement_id=statement_id, value=value, key=key
             )
-    recompute_conversation(conversation_id=conversation.id, owner="demo", force=True)
+    recompute_now(conversation.id, force=True)
     count = db.session.scalar(
         select(Participant.id).where(Participant.conversation_id == conversation.id).limit(1)
     )

@@ -155,12 +155,7 @@ def extract_zip(data: bytes, folder: Path) -> Path:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as error:
         raise DeliberationError("invalid_export") from error
-    wanted = {
-        polis_io.SUMMARY_FILE,
-        polis_io.COMMENTS_FILE,
-        polis_io.VOTES_FILE,
-        polis_io.PARTICIPANTS_FILE,
-    }
+    wanted = set(polis_io.EXPORT_FILES)
     with archive:
         for info in archive.infolist():
             name = PurePosixPath(info.filename).name
@@ -251,10 +246,10 @@ def import_export(*, actor: User | None, directory: str | Path) -> Conversation:
                 "author_id": participant_of.get(c.author_id),
                 "status": status_of.get(c.moderated, StatementStatus.REJECTED),
                 "reject_reason": "",
-                "is_seed": False,
-                "is_meta": False,
+                "is_seed": c.is_seed,
+                "is_meta": c.is_meta,
                 "hidden": False,
-                "created_at": from_millis(c.timestamp),
+                "created_at": from_millis(export.comment_millis(c)),
             }
         )
     if rows:
@@ -270,7 +265,8 @@ def import_export(*, actor: User | None, directory: str | Path) -> Conversation:
     if missing:
         raise DeliberationError("invalid_export")
 
-    stamps = votes.timestamp.tolist()
+    # An export without votes.csv has no vote times: the import time stands in for them.
+    stamps = votes.millis().tolist() if export.has_vote_times else [to_millis(now)] * len(votes)
     comment = votes.comment_id.tolist()
     voter = votes.voter_id.tolist()
     value = votes.vote.tolist()

@@ -5,17 +5,15 @@ with +1 agree, -1 disagree, 0 pass) and returns the opinion map: a two-dimension
 projection of every participant, base clusters, opinion groups, representative statements
 per group, consensus statements and the priorities used to pick the next statement.
 
-Differences from the Polis math worker, all chosen so that a recompute is reproducible and
-exact at 100k participants x 2k statements:
-
-* The two principal components are computed exactly (dense SVD for small conversations,
-  Lanczos on the sparse centred matrix otherwise) with a fixed, data-derived start vector and a
-  deterministic sign, instead of a warm-started power iteration or unseeded mini-batch PCA.
-* Base clusters start from seeded k-means++ (or the previous centres when given) and are
-  finished with a deterministic assignment pass, so the same vote log, seed and previous
-  result always give bit-identical results.
-* Group k-means is run from several seeded starts (plus the previous group centres) and the
-  lowest weighted inertia wins, so a bad start cannot split a clear group.
+The clustering (:mod:`portal.deliberation.clustering`) and the statement statistics
+(:mod:`portal.deliberation.repness`) follow the Polis math worker step by step. The one
+deliberate difference is the PCA: the two principal components are computed exactly (dense
+SVD for small conversations, Lanczos on the sparse centred matrix otherwise, from a
+data-derived start vector and with a fixed sign) instead of Polis's 100-step power
+iteration warm-started from the previous update, so a recompute gives the same map whatever
+the history and stays exact at 100k participants x 2k statements. The subspace is the same
+one the power iteration converges to; ``polis_power_iteration`` computes Polis's version so
+the difference can be measured on real data.
 
 Participant and statement indices must be stable between updates (append new ones at the
 end), because the in-conversation set and group identities are carried over by index.
@@ -29,88 +27,104 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import eigh_tridiagonal
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial import cKDTree
-from sklearn.cluster import KMeans, kmeans_plusplus
-from sklearn.metrics import silhouette_score
+
+from portal.deliberation.clustering import (
+    BASE_MAX_STEPS,
+    GROUP_MAX_STEPS,
+    K_STABILITY_UPDATES,
+    MAX_BASE_CLUSTERS,
+    MAX_GROUPS,
+    KSmoother,
+    base_clusters,
+    best_k,
+    group_clusters,
+    match_groups,
+    max_groups,
+    silhouette,
+    smooth_k,
+    weighted_means,
+)
+from portal.deliberation.repness import (
+    MAX_CONSENSUS,
+    MAX_DIVISIVE,
+    MAX_REPRESENTATIVE,
+    REPORT_MIN_VOTER_SHARE,
+    REPORT_MIN_VOTERS,
+    Z_90,
+    ConsensusStatement,
+    DivisiveStatement,
+    RepnessStats,
+    RepresentativeStatement,
+    consensus_statements,
+    divisive_statements,
+    enough_voters,
+    group_informed_consensus,
+    prop_test,
+    repness_stats,
+    select_representative,
+    two_prop_test,
+)
 
 AGREE = 1
 DISAGREE = -1
 PASS = 0
 
-#: One-sided 90 % z threshold used by every Polis significance test.
-Z_90 = 1.2816
 IN_CONVERSATION_MIN_VOTES = 7
 IN_CONVERSATION_MIN_PARTICIPANTS = 15
-MAX_BASE_CLUSTERS = 100
-MAX_GROUPS = 5
-#: A newly best number of groups must win this many consecutive updates before it is used.
-K_STABILITY_UPDATES = 4
-MAX_REPRESENTATIVE = 5
-MAX_CONSENSUS = 5
-MAX_DIVISIVE = 5
 META_PRIORITY = 49.0
-GROUP_KMEANS_STARTS = 8
-KMEANS_INIT_SAMPLE = 10_000
 #: Below this many matrix cells a dense SVD is both exact and faster than Lanczos.
 DENSE_SVD_MAX_CELLS = 250_000
 LANCZOS_MAX_STEPS = 200
 LANCZOS_RTOL = 1e-10
+#: Polis ``:pca-iters``.
+POLIS_POWER_ITERATIONS = 100
 
-
-@dataclass(frozen=True)
-class KSmoother:
-    """State of the group-count smoother that the caller persists between updates."""
-
-    smoothed_k: int
-    last_best_k: int
-    last_best_count: int
-
-
-@dataclass(frozen=True)
-class RepresentativeStatement:
-    """A statement that sets a group apart from everyone else (in-conversation only)."""
-
-    statement: int
-    direction: str  # "agree" or "disagree"
-    n_agree: int
-    n_disagree: int
-    n_seen: int
-    n_agree_rest: int
-    n_disagree_rest: int
-    n_seen_rest: int
-    probability: float  # pa or pd (Laplace-smoothed share within the group)
-    probability_test: float  # pat or pdt
-    repness: float  # ra or rd
-    repness_test: float  # rat or rdt
-    significant: bool
-
-    @property
-    def metric(self) -> float:
-        """Polis ranking metric: repness · repness test · probability · probability test."""
-        return self.repness * self.repness_test * self.probability * self.probability_test
-
-
-@dataclass(frozen=True)
-class ConsensusStatement:
-    """A statement most participants agree (or disagree) with."""
-
-    statement: int
-    direction: str
-    n_agree: int
-    n_disagree: int
-    n_seen: int
-    probability: float
-    probability_test: float
-
-
-@dataclass(frozen=True)
-class DivisiveStatement:
-    """A statement on which the groups' agree shares differ most."""
-
-    statement: int
-    variance: float
-    group_agree_shares: tuple[float, ...]
+__all__ = [
+    "AGREE",
+    "BASE_MAX_STEPS",
+    "DISAGREE",
+    "GROUP_MAX_STEPS",
+    "IN_CONVERSATION_MIN_PARTICIPANTS",
+    "IN_CONVERSATION_MIN_VOTES",
+    "K_STABILITY_UPDATES",
+    "MAX_BASE_CLUSTERS",
+    "MAX_CONSENSUS",
+    "MAX_DIVISIVE",
+    "MAX_GROUPS",
+    "MAX_REPRESENTATIVE",
+    "META_PRIORITY",
+    "PASS",
+    "REPORT_MIN_VOTERS",
+    "REPORT_MIN_VOTER_SHARE",
+    "Z_90",
+    "ConsensusStatement",
+    "DivisiveStatement",
+    "KSmoother",
+    "MathResult",
+    "RepnessStats",
+    "RepresentativeStatement",
+    "base_clusters",
+    "choose_next_statement",
+    "compute",
+    "consensus_statements",
+    "enough_voters",
+    "group_clusters",
+    "group_informed_consensus",
+    "in_conversation",
+    "latest_votes",
+    "match_groups",
+    "polis_power_iteration",
+    "principal_components",
+    "projection_scale",
+    "prop_test",
+    "repness_stats",
+    "result_priorities",
+    "select_representative",
+    "smooth_k",
+    "statement_priorities",
+    "two_prop_test",
+    "vote_matrix",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -334,6 +348,49 @@ def principal_components(
     return _sign_fix(components), singular
 
 
+def polis_power_iteration(
+    centred: sp.csr_array,
+    n_components: int = 2,
+    iterations: int = POLIS_POWER_ITERATIONS,
+    start: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Principal components as Polis computes them (``pca.clj`` ``powerit-pca``).
+
+    Power iteration on ``centred.T @ centred`` for ``iterations`` steps (or until the
+    eigenvalue estimate repeats exactly), then the component is factored out of the data and
+    the next one found the same way. Polis starts from the previous update's components or a
+    random vector; this starts from ``start`` or all ones, so it is deterministic. Used to
+    measure how much the exact PCA differs from Polis's on real data, not by :func:`compute`
+    unless asked.
+    """
+    n_cols = centred.shape[1]
+    components = np.zeros((n_components, n_cols))
+    values = np.zeros(n_components)
+    found: list[np.ndarray] = []
+
+    def deflate(v: np.ndarray) -> np.ndarray:
+        for pc in found:
+            v = v - pc * (pc @ v)
+        return v
+
+    for i in range(min(n_components, *centred.shape)):
+        vector = np.ones(n_cols) if start is None else np.array(start[i], dtype=np.float64)
+        last = eigval = 0.0
+        for step in range(iterations + 1):
+            product = deflate(centred.T @ (centred @ deflate(vector)))
+            eigval = float(np.linalg.norm(product))
+            if eigval == 0.0:
+                break
+            vector = product / eigval
+            if step == iterations or eigval == last:
+                break
+            last = eigval
+        components[i] = vector
+        values[i] = np.sqrt(eigval)
+        found.append(components[i] / max(np.linalg.norm(components[i]), 1e-300))
+    return _sign_fix(components), values
+
+
 def projection_scale(n_votes: np.ndarray, n_columns: int) -> np.ndarray:
     """Polis sparsity scaling ``sqrt(C / max(n_p, 1))`` for each participant."""
     return np.sqrt(n_columns / np.maximum(np.asarray(n_votes, dtype=np.float64), 1.0))
@@ -366,361 +423,6 @@ def in_conversation(
         candidates = order[~inside[order] & (n_votes[order] > 0)]
         inside[candidates[:missing]] = True
     return inside
-
-
-# --------------------------------------------------------------------------- clustering
-
-
-def _assign(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    _, labels = cKDTree(centres).query(points, k=1)
-    return np.asarray(labels, dtype=np.int64)
-
-
-def _weighted_means(
-    points: np.ndarray, weights: np.ndarray, labels: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray]:
-    total = np.bincount(labels, weights=weights, minlength=k)
-    centres = np.column_stack(
-        [
-            np.bincount(labels, weights=weights * points[:, d], minlength=k)
-            for d in range(points.shape[1])
-        ]
-    )
-    nonempty = total > 0
-    centres[nonempty] /= total[nonempty, None]
-    return centres, total
-
-
-def base_clusters(
-    points: np.ndarray, seed: int, previous_centres: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """k-means with k = min(100, distinct points) on in-conversation projections.
-
-    Returns ``(labels, centres, sizes)`` with empty clusters dropped. Starts from the
-    previous centres when given (Polis warm start), otherwise from seeded k-means++.
-    """
-    n = len(points)
-    if n == 0:
-        return (
-            np.zeros(0, dtype=np.int64),
-            np.zeros((0, points.shape[1])),
-            np.zeros(0, dtype=np.int64),
-        )
-    distinct = np.unique(points, axis=0)
-    k = min(MAX_BASE_CLUSTERS, len(distinct))
-    if k == len(distinct):
-        centres = distinct
-    else:
-        if previous_centres is not None and len(previous_centres) >= k:
-            init = np.asarray(previous_centres[:k], dtype=np.float64)
-        else:
-            # k-means++ on a seeded subsample: the same spread of starting centres at a
-            # fraction of the cost for 100k participants.
-            sample = points
-            if len(points) > KMEANS_INIT_SAMPLE:
-                rng = np.random.default_rng(seed)
-                sample = points[np.sort(rng.choice(len(points), KMEANS_INIT_SAMPLE, False))]
-            init, _ = kmeans_plusplus(sample, k, random_state=seed)
-            if previous_centres is not None and len(previous_centres):
-                init[: len(previous_centres)] = previous_centres
-        model = KMeans(n_clusters=k, init=init, n_init=1, max_iter=100, tol=1e-4)
-        model.fit(points)
-        centres = model.cluster_centers_
-    # Finish with a single-threaded assignment and mean so the result does not depend on
-    # the order in which threads reduced their partial sums.
-    labels = _assign(points, centres)
-    centres, sizes = _weighted_means(points, np.ones(n), labels, len(centres))
-    keep = sizes > 0
-    remap = np.cumsum(keep) - 1
-    return remap[labels], centres[keep], sizes[keep].astype(np.int64)
-
-
-def _weighted_lloyd(
-    points: np.ndarray, weights: np.ndarray, init: np.ndarray, max_iter: int = 300
-) -> tuple[np.ndarray, np.ndarray, float]:
-    centres = np.array(init, dtype=np.float64)
-    k = len(centres)
-    labels = np.full(len(points), -1)
-    for _ in range(max_iter):
-        d2 = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-        new_labels = np.argmin(d2, axis=1)
-        if np.array_equal(new_labels, labels):
-            break
-        labels = new_labels
-        means, total = _weighted_means(points, weights, labels, k)
-        # An emptied group keeps its centre rather than vanishing, so k stays what was asked.
-        centres = np.where(total[:, None] > 0, means, centres)
-    d2 = ((points - centres[labels]) ** 2).sum(axis=1)
-    return labels, centres, float((weights * d2).sum())
-
-
-def group_clusters(
-    centres: np.ndarray,
-    sizes: np.ndarray,
-    k: int,
-    seed: int,
-    previous_centres: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """Weighted k-means on base-cluster centres; best of several seeded starts.
-
-    The previous group centres (when there were ``k`` groups) are tried first, so ties keep
-    the groups where they were. Returns ``(labels, group_centres, inertia)``.
-    """
-    weights = np.asarray(sizes, dtype=np.float64)
-    starts: list[np.ndarray] = []
-    if previous_centres is not None and len(previous_centres) == k:
-        starts.append(np.asarray(previous_centres, dtype=np.float64))
-    rng = np.random.default_rng(seed)
-    for start_seed in rng.integers(0, 2**31 - 1, size=GROUP_KMEANS_STARTS):
-        init, _ = kmeans_plusplus(centres, k, sample_weight=weights, random_state=int(start_seed))
-        starts.append(init)
-    best: tuple[np.ndarray, np.ndarray, float] | None = None
-    for init in starts:
-        labels, group_centres, inertia = _weighted_lloyd(centres, weights, init)
-        if best is None or inertia < best[2] - 1e-12 * max(1.0, best[2]):
-            best = (labels, group_centres, inertia)
-    assert best is not None
-    return best
-
-
-def _silhouette(points: np.ndarray, labels: np.ndarray) -> float:
-    n_labels = len(np.unique(labels))
-    if n_labels < 2 or n_labels > len(points) - 1:
-        return -1.0
-    return float(silhouette_score(points, labels))
-
-
-def smooth_k(best_k: int, previous: KSmoother | None) -> KSmoother:
-    """Polis group-count smoother: adopt a new best k after it won 4 updates in a row."""
-    if previous is None:
-        return KSmoother(smoothed_k=best_k, last_best_k=best_k, last_best_count=1)
-    count = previous.last_best_count + 1 if best_k == previous.last_best_k else 1
-    smoothed = best_k if count >= K_STABILITY_UPDATES else previous.smoothed_k
-    return KSmoother(smoothed_k=smoothed, last_best_k=best_k, last_best_count=count)
-
-
-def match_groups(
-    new_labels: np.ndarray, previous_labels: np.ndarray, previous_ids: tuple[int, ...]
-) -> np.ndarray:
-    """Map new group labels 0..k-1 to ids, keeping the ids of the previous groups.
-
-    Groups are matched by the number of shared participants (Hungarian assignment); new
-    groups without a partner get the smallest ids not used by any previous group. Returns an
-    array of ids, one per label.
-    """
-    k = int(new_labels.max()) + 1 if len(new_labels) else 0
-    ids = np.full(k, -1, dtype=np.int64)
-    if k == 0:
-        return ids
-    n = min(len(new_labels), len(previous_labels))
-    both = (new_labels[:n] >= 0) & (previous_labels[:n] >= 0)
-    if previous_ids and both.any():
-        prev_ids = np.asarray(previous_ids, dtype=np.int64)
-        sorter = np.argsort(prev_ids)
-        old = np.asarray(previous_labels[:n])[both]
-        found = np.minimum(np.searchsorted(prev_ids, old, sorter=sorter), len(prev_ids) - 1)
-        prev_pos = sorter[found]
-        valid = prev_ids[prev_pos] == old
-        overlap = np.bincount(
-            new_labels[:n][both][valid] * len(prev_ids) + prev_pos[valid],
-            minlength=k * len(prev_ids),
-        ).reshape(k, len(prev_ids))
-        rows, cols = linear_sum_assignment(-overlap)
-        for r, c in zip(rows, cols, strict=True):
-            if overlap[r, c] > 0:
-                ids[r] = previous_ids[c]
-    # A group that matches none of the previous ones must not inherit the id of one that
-    # vanished, or readers would take it for the same group.
-    used = {int(i) for i in ids if i >= 0} | {int(i) for i in previous_ids}
-    next_id = 0
-    for r in range(k):
-        if ids[r] < 0:
-            while next_id in used:
-                next_id += 1
-            ids[r] = next_id
-            used.add(next_id)
-    return ids
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-def prop_test(successes: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Polis one-proportion z statistic against 1/2 with a +1 pseudo-count."""
-    s = np.asarray(successes, dtype=np.float64) + 1.0
-    m = np.asarray(n, dtype=np.float64) + 1.0
-    return 2.0 * np.sqrt(m) * (s / m - 0.5)
-
-
-def two_prop_test(
-    succ_in: np.ndarray, succ_out: np.ndarray, n_in: np.ndarray, n_out: np.ndarray
-) -> np.ndarray:
-    """Polis two-proportion z statistic (group vs rest) with +1 added to all four counts."""
-    s1 = np.asarray(succ_in, dtype=np.float64) + 1.0
-    s2 = np.asarray(succ_out, dtype=np.float64) + 1.0
-    n1 = np.asarray(n_in, dtype=np.float64) + 1.0
-    n2 = np.asarray(n_out, dtype=np.float64) + 1.0
-    p1, p2 = s1 / n1, s2 / n2
-    pooled = (s1 + s2) / (n1 + n2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        denom = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
-        z = (p1 - p2) / denom
-    return np.where(pooled >= 1.0, 0.0, z)
-
-
-@dataclass(frozen=True, eq=False)
-class RepnessStats:
-    """Per-statement repness statistics of one group against the rest."""
-
-    na: np.ndarray
-    nd: np.ndarray
-    ns: np.ndarray
-    na_rest: np.ndarray
-    nd_rest: np.ndarray
-    ns_rest: np.ndarray
-    pa: np.ndarray
-    pd: np.ndarray
-    pat: np.ndarray
-    pdt: np.ndarray
-    ra: np.ndarray
-    rd: np.ndarray
-    rat: np.ndarray
-    rdt: np.ndarray
-
-
-def repness_stats(
-    na: np.ndarray,
-    nd: np.ndarray,
-    ns: np.ndarray,
-    na_rest: np.ndarray,
-    nd_rest: np.ndarray,
-    ns_rest: np.ndarray,
-) -> RepnessStats:
-    """Polis representativeness statistics from group and rest counts (vectorised)."""
-    na, nd, ns, na_rest, nd_rest, ns_rest = (
-        np.asarray(x, dtype=np.float64) for x in (na, nd, ns, na_rest, nd_rest, ns_rest)
-    )
-    pa = (na + 1.0) / (ns + 2.0)
-    pd = (nd + 1.0) / (ns + 2.0)
-    return RepnessStats(
-        na=na,
-        nd=nd,
-        ns=ns,
-        na_rest=na_rest,
-        nd_rest=nd_rest,
-        ns_rest=ns_rest,
-        pa=pa,
-        pd=pd,
-        pat=prop_test(na, ns),
-        pdt=prop_test(nd, ns),
-        ra=pa / ((na_rest + 1.0) / (ns_rest + 2.0)),
-        rd=pd / ((nd_rest + 1.0) / (ns_rest + 2.0)),
-        rat=two_prop_test(na, na_rest, ns, ns_rest),
-        rdt=two_prop_test(nd, nd_rest, ns, ns_rest),
-    )
-
-
-def _rep_statement(
-    st: RepnessStats, j: int, agree: bool, significant: bool
-) -> RepresentativeStatement:
-    return RepresentativeStatement(
-        statement=int(j),
-        direction="agree" if agree else "disagree",
-        n_agree=int(st.na[j]),
-        n_disagree=int(st.nd[j]),
-        n_seen=int(st.ns[j]),
-        n_agree_rest=int(st.na_rest[j]),
-        n_disagree_rest=int(st.nd_rest[j]),
-        n_seen_rest=int(st.ns_rest[j]),
-        probability=float(st.pa[j] if agree else st.pd[j]),
-        probability_test=float(st.pat[j] if agree else st.pdt[j]),
-        repness=float(st.ra[j] if agree else st.rd[j]),
-        repness_test=float(st.rat[j] if agree else st.rdt[j]),
-        significant=bool(significant),
-    )
-
-
-def select_representative(
-    st: RepnessStats, eligible: np.ndarray, limit: int = MAX_REPRESENTATIVE
-) -> tuple[RepresentativeStatement, ...]:
-    """Polis selection of up to ``limit`` representative statements for one group.
-
-    Significant when (rat > z90 and pat > z90) or (rdt > z90 and pdt > z90); direction is
-    agree when rat > rdt. The best agree statement comes first, then the other significant
-    ones by ra·rat·pa·pat (rd·rdt·pd·pdt for disagree), agrees before disagrees; with none
-    significant, only the best agree statement.
-    """
-    eligible = np.asarray(eligible, dtype=bool)
-    agree_metric = st.ra * st.rat * st.pa * st.pat
-    disagree_metric = st.rd * st.rdt * st.pd * st.pdt
-    repful_agree = st.rat > st.rdt
-    metric = np.where(repful_agree, agree_metric, disagree_metric)
-    significant = ((st.rat > Z_90) & (st.pat > Z_90)) | ((st.rdt > Z_90) & (st.pdt > Z_90))
-    significant &= eligible
-    agree_ok = eligible & (st.na > 0) & ((st.pat > Z_90) | ((st.ra > 1.0) & (st.pa > 0.5)))
-    best_agree: int | None = None
-    if agree_ok.any():
-        candidates = np.flatnonzero(agree_ok)
-        # Ties go to the lower statement index so the choice is stable.
-        best_agree = int(candidates[np.argmax(agree_metric[candidates])])
-    if not significant.any():
-        if best_agree is None:
-            return ()
-        return (_rep_statement(st, best_agree, True, bool(significant[best_agree])),)
-    chosen: list[RepresentativeStatement] = []
-    if best_agree is not None:
-        chosen.append(_rep_statement(st, best_agree, True, bool(significant[best_agree])))
-    others = np.flatnonzero(significant)
-    if best_agree is not None:
-        others = others[others != best_agree]
-    others = others[np.lexsort((others, -metric[others]))]
-    for j in others[: max(limit - len(chosen), 0)]:
-        chosen.append(_rep_statement(st, int(j), bool(repful_agree[j]), True))
-    # Stable sort keeps the best agree statement first.
-    chosen.sort(key=lambda r: r.direction != "agree")
-    return tuple(chosen)
-
-
-def consensus_statements(
-    n_agree: np.ndarray,
-    n_disagree: np.ndarray,
-    n_seen: np.ndarray,
-    eligible: np.ndarray,
-    limit: int = MAX_CONSENSUS,
-) -> tuple[tuple[ConsensusStatement, ...], tuple[ConsensusStatement, ...]]:
-    """Agree and disagree consensus: p > 0.5 and p-test > z90, top ``limit`` by p·p-test."""
-    na = np.asarray(n_agree, dtype=np.float64)
-    nd = np.asarray(n_disagree, dtype=np.float64)
-    ns = np.asarray(n_seen, dtype=np.float64)
-    eligible = np.asarray(eligible, dtype=bool)
-    out = []
-    for direction, count in (("agree", na), ("disagree", nd)):
-        p = (count + 1.0) / (ns + 2.0)
-        pt = prop_test(count, ns)
-        ok = np.flatnonzero(eligible & (p > 0.5) & (pt > Z_90))
-        ok = ok[np.lexsort((ok, -(p * pt)[ok]))][:limit]
-        out.append(
-            tuple(
-                ConsensusStatement(
-                    statement=int(j),
-                    direction=direction,
-                    n_agree=int(na[j]),
-                    n_disagree=int(nd[j]),
-                    n_seen=int(ns[j]),
-                    probability=float(p[j]),
-                    probability_test=float(pt[j]),
-                )
-                for j in ok
-            )
-        )
-    return out[0], out[1]
-
-
-def group_informed_consensus(group_agrees: np.ndarray, group_seen: np.ndarray) -> np.ndarray:
-    """``GIC_j = Π_g (A_gj + 1) / (S_gj + 2)`` for group x statement count arrays."""
-    a = np.asarray(group_agrees, dtype=np.float64)
-    s = np.asarray(group_seen, dtype=np.float64)
-    return np.prod((a + 1.0) / (s + 2.0), axis=0)
 
 
 # --------------------------------------------------------------------------- routing
@@ -801,6 +503,10 @@ def compute(
     previous: MathResult | None = None,
     seed: int = 0,
     cluster_dimensions: int = 2,
+    pca: str = "exact",
+    group_starts: int = 0,
+    min_voters: int = 0,
+    min_voter_share: float = 0.0,
 ) -> MathResult:
     """Run one update of the opinion-group math on a resolved vote log.
 
@@ -813,6 +519,12 @@ def compute(
     ``cluster_dimensions`` > 2 clusters on that many principal components instead of the
     two of the map (Polis clusters on the map itself): groups that a 2-D projection lays on
     top of each other stay apart. The map (``projection``) is always the first two.
+
+    ``pca="polis"`` uses Polis's power iteration (:func:`polis_power_iteration`) instead of
+    the exact components, to measure the difference. ``group_starts`` > 0 tries that many
+    seeded k-means++ starts for the groups besides Polis's own start and keeps the lowest
+    weighted inertia (see :func:`~portal.deliberation.clustering.group_clusters`); only then
+    does ``seed`` matter, since the Polis method has no random start.
     """
     if cluster_dimensions < 2:
         raise ValueError("cluster_dimensions must be at least 2")
@@ -839,13 +551,25 @@ def compute(
     if mod.any():
         buffer[mod[indices]] = 0.0
     centred = sp.csr_array((buffer, indices, indptr), shape=matrix.shape, copy=False)
-    components, singular = principal_components(centred, cluster_dimensions)
+    if pca == "polis":
+        components, singular = polis_power_iteration(centred, cluster_dimensions)
+    elif pca == "exact":
+        components, singular = principal_components(centred, cluster_dimensions)
+    else:
+        raise ValueError("pca must be 'exact' or 'polis'")
     # Columns that carry no information (moderated out or never voted) get exactly zero
     # loadings rather than SVD round-off, so their statements sit at the origin.
     components[:, mod | ~(col_seen > 0)] = 0.0
 
     cluster_space = centred @ components.T
-    cluster_space *= projection_scale(n_votes, n_columns)[:, None]
+    # Polis zeroes a moderated-out column for everyone (a 0 is a vote in its projection), so
+    # every participant counts every such column as voted when scaling.
+    scale_votes = n_votes
+    if mod.any():
+        rows = np.repeat(np.arange(n_participants), n_votes)
+        on_moderated = np.bincount(rows[mod[indices]], minlength=n_participants)
+        scale_votes = n_votes - on_moderated + int(np.count_nonzero(mod & voted_cols))
+    cluster_space *= projection_scale(scale_votes, n_columns)[:, None]
     cluster_space[n_votes == 0] = np.nan
     projection = cluster_space[:, :2].copy()
     statement_projection = (np.sqrt(n_columns) * (AGREE - center))[:, None] * components[:2].T
@@ -862,14 +586,14 @@ def compute(
         previous = dataclasses.replace(previous, base_centers=np.zeros((0, cluster_dimensions)))
 
     base_labels, base_centres, base_sizes = base_clusters(
-        points, seed, None if previous is None else previous.base_centers
+        points, None if previous is None else previous.base_centers
     )
     base_cluster = np.full(n_participants, -1, dtype=np.int64)
     base_cluster[in_idx] = base_labels
 
     # Choose the number of groups by silhouette on the base centres.
     n_base = len(base_centres)
-    max_k = min(MAX_GROUPS, 2 + n_base // 12, n_base)
+    max_k = max_groups(n_base)
     candidates: dict[int, tuple[np.ndarray, np.ndarray, float]] = {}
     silhouettes: list[tuple[int, float]] = []
     for k in range(2, max_k + 1):
@@ -880,14 +604,18 @@ def compute(
             and previous.group_centers.shape[1] == cluster_dimensions
         ):
             prev_centres = previous.group_centers
-        candidates[k] = group_clusters(base_centres, base_sizes, k, seed + k, prev_centres)
-        silhouettes.append((k, _silhouette(base_centres, candidates[k][0])))
-    if silhouettes:
-        best_k = max(silhouettes, key=lambda ks: (ks[1], -ks[0]))[0]
-    else:
-        best_k = 1 if n_base else 0
-    smoother = smooth_k(best_k, None if previous is None else previous.k_smoother)
-    chosen_k = smoother.smoothed_k if smoother.smoothed_k in candidates else best_k
+        candidates[k] = group_clusters(
+            base_centres,
+            base_sizes,
+            k,
+            prev_centres,
+            extra_starts=group_starts,
+            seed=seed + k,
+        )
+        silhouettes.append((k, silhouette(base_centres, candidates[k][0])))
+    top_k = best_k(silhouettes) if silhouettes else (1 if n_base else 0)
+    smoother = smooth_k(top_k, None if previous is None else previous.k_smoother)
+    chosen_k = smoother.smoothed_k if smoother.smoothed_k in candidates else top_k
     if chosen_k in candidates:
         base_group, group_centres, _ = candidates[chosen_k]
         # Drop groups emptied by k-means and relabel 0..k-1.
@@ -896,7 +624,7 @@ def compute(
     elif n_base:
         # Too few base clusters to split: everyone in one group.
         base_group = np.zeros(n_base, dtype=np.int64)
-        group_centres, _ = _weighted_means(
+        group_centres, _ = weighted_means(
             base_centres, base_sizes.astype(np.float64), base_group, 1
         )
     else:
@@ -957,26 +685,18 @@ def compute(
             group_seen[k_final] - group_seen[g],
         )
         representative.append(select_representative(st, eligible))
+    # The consensus and divisive lists may ask for more voters than Polis does (the report
+    # asks for :data:`REPORT_MIN_VOTERS` and :data:`REPORT_MIN_VOTER_SHARE`); 0 is Polis.
+    listed = eligible & enough_voters(
+        col_seen, int(np.count_nonzero(n_votes)), minimum=min_voters, share=min_voter_share
+    )
     consensus_agree, consensus_disagree = consensus_statements(
-        col_agree, col_disagree, col_seen, eligible
+        col_agree, col_disagree, col_seen, listed
     )
     gic = group_informed_consensus(group_agree[:k_final], group_seen[:k_final])
     gic[mod] = 0.0
 
-    divisive: list[DivisiveStatement] = []
-    if k_final >= 2:
-        shares = (group_agree[:k_final] + 1.0) / (group_seen[:k_final] + 2.0)
-        variance = shares.var(axis=0)
-        top = np.flatnonzero(eligible & (variance > 0))
-        top = top[np.lexsort((top, -variance[top]))][:MAX_DIVISIVE]
-        divisive = [
-            DivisiveStatement(
-                statement=int(j),
-                variance=float(variance[j]),
-                group_agree_shares=tuple(float(x) for x in shares[:, j]),
-            )
-            for j in top
-        ]
+    divisive = divisive_statements(group_agree[:k_final], group_seen[:k_final], listed)
 
     return MathResult(
         n_participants=n_participants,

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     ForeignKey,
@@ -19,6 +20,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Base, IdMixin, utcnow
+
+#: What an erased author's statement says instead; shown translated (``display_text``).
+ERASED_STATEMENT_TEXT = "[removed at the author's request]"
+_ERASED_STATEMENT_LABEL = _l("[removed at the author's request]")
 
 
 class ConversationStatus(enum.StrEnum):
@@ -172,6 +177,13 @@ class Statement(IdMixin, Base):
 
     author: Mapped[Participant | None] = relationship(lazy="joined")
 
+    @property
+    def display_text(self) -> str:
+        """The text to show: the tombstone of an erased author in the reader's language."""
+        if self.text == ERASED_STATEMENT_TEXT:
+            return str(_ERASED_STATEMENT_LABEL)
+        return self.text
+
     __table_args__ = (
         UniqueConstraint("conversation_id", "number"),
         Index("ix_deliberation_statements_conversation_status", "conversation_id", "status"),
@@ -224,7 +236,7 @@ class VoteEvent(IdMixin, Base):
 
 
 class MathState(Base):
-    """The latest opinion map of a conversation and the lease of whoever recomputes it.
+    """The latest opinion map of a conversation.
 
     ``summary`` is what pages show (groups, representative and consensus statements,
     routing priorities); ``state`` is a NumPy ``.npz`` archive with per-participant
@@ -247,5 +259,3 @@ class MathState(Base):
     needs_update: Mapped[bool] = mapped_column(default=False)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[bytes | None] = mapped_column(LargeBinary)
-    lease_owner: Mapped[str] = mapped_column(String(80), default="")
-    lease_until: Mapped[datetime | None]

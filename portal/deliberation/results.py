@@ -1,35 +1,28 @@
 """Recomputing and storing opinion maps, outside the vote requests.
 
-A recompute takes a lease on the conversation's :class:`MathState` row (an ``UPDATE ...
-WHERE lease_until < now``), so only one process recomputes a conversation at a time however
-many web workers, threads or cron jobs ask. Results are stored with the time, the number of
-votes and the last vote event they reflect, and with the state the next update needs to
-keep groups stable (in-conversation set, centres, group ids, k smoother).
-
-:func:`schedule_recompute` is the debounce used by the web process: the first vote after a
-quiet period starts a timer; when it fires, one recompute covers every vote cast meanwhile.
+Results are stored with the time, the number of votes and the last vote event they reflect,
+and with the state the next update needs to keep groups stable (in-conversation set,
+centres, group ids, k smoother). This module computes and stores; when and where that runs
+(a debounced task after votes, a periodic sweep, the CLI, publishing a report) and the lock
+that keeps two consumers from computing one conversation at once live in
+:mod:`portal.deliberation.services.recompute`, which calls this module and never the reverse.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import os
-import threading
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from flask import Flask
-from flask_babel import force_locale
-from flask_babel import gettext as _
-from sklearn.metrics import adjusted_rand_score
 from sqlalchemy import func, or_, select, update
 
 from portal.core.db import utcnow
 from portal.deliberation import math as dmath
+from portal.deliberation.analysis import component_cosines
+from portal.deliberation.clustering import adjusted_rand_index
 from portal.deliberation.models import (
     Conversation,
     MathState,
@@ -40,14 +33,9 @@ from portal.deliberation.models import (
     VoteEvent,
 )
 from portal.extensions import db
-from portal.impact.models import OutputKind
-from portal.impact.services import record_participation, register_output
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
-#: Seconds between the first vote of a burst and the recompute that covers the burst.
-DEBOUNCE_SECONDS = 10.0
 SEED = 0
 
 
@@ -119,35 +107,6 @@ def _previous(state: dict[str, np.ndarray] | None, participant_ids: np.ndarray) 
     )
 
 
-def _acquire(conversation_id: int, owner: str) -> bool:
-    now = utcnow()
-    if db.session.get(MathState, conversation_id) is None:
-        db.session.add(MathState(conversation_id=conversation_id))
-        db.session.commit()
-    taken = db.session.execute(
-        update(MathState)
-        .where(
-            MathState.conversation_id == conversation_id,
-            or_(MathState.lease_until.is_(None), MathState.lease_until < now),
-        )
-        .values(lease_owner=owner[:80], lease_until=now + LEASE)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return taken.rowcount == 1
-
-
-def _release(conversation_id: int) -> None:
-    db.session.rollback()
-    db.session.execute(
-        update(MathState)
-        .where(MathState.conversation_id == conversation_id)
-        .values(lease_owner="", lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-
-
 def is_due(conversation_id: int) -> bool:
     """Whether votes or moderation changed since the stored result."""
     state = db.session.get(MathState, conversation_id)
@@ -159,32 +118,46 @@ def is_due(conversation_id: int) -> bool:
     return bool(state.needs_update) or int(last_event or 0) != state.last_event_id
 
 
-def recompute_conversation(*, conversation_id: int, owner: str = "", force: bool = False) -> bool:
+def recompute_conversation(*, conversation_id: int, force: bool = False) -> bool:
     """Recompute and store the opinion map if anything changed (or ``force``), and commit.
 
-    Returns False when nothing was due or another process holds the lease.
+    Returns False when nothing was due. The caller holds the conversation's recompute lock.
     """
     if not force and not is_due(conversation_id):
         return False
-    owner = owner or f"{os.getpid()}-{threading.get_ident()}"
-    if not _acquire(conversation_id, owner):
-        return False
+    if db.session.get(MathState, conversation_id) is None:
+        db.session.add(MathState(conversation_id=conversation_id))
+        db.session.flush()
     try:
         _compute_and_store(conversation_id)
     except BaseException:
         log.exception("recompute of conversation %s failed", conversation_id)
-        _release(conversation_id)
+        db.session.rollback()
         raise
     return True
 
 
-def recompute_due() -> list[int]:
-    """Recompute every conversation whose result is out of date; returns their ids."""
-    done = []
-    for (conversation_id,) in db.session.execute(select(Conversation.id).order_by(Conversation.id)):
-        if recompute_conversation(conversation_id=conversation_id, owner="cli"):
-            done.append(conversation_id)
-    return done
+def due_conversation_ids() -> list[int]:
+    """Conversations whose stored map is out of date (new votes, moderation), in one query."""
+    last_events = (
+        select(VoteEvent.conversation_id, func.max(VoteEvent.id).label("last_event"))
+        .group_by(VoteEvent.conversation_id)
+        .subquery()
+    )
+    query = (
+        select(Conversation.id)
+        .outerjoin(MathState, MathState.conversation_id == Conversation.id)
+        .outerjoin(last_events, last_events.c.conversation_id == Conversation.id)
+        .where(
+            or_(
+                MathState.conversation_id.is_(None),
+                MathState.needs_update.is_(True),
+                func.coalesce(last_events.c.last_event, 0) != MathState.last_event_id,
+            )
+        )
+        .order_by(Conversation.id)
+    )
+    return list(db.session.scalars(query))
 
 
 def _compute_and_store(conversation_id: int) -> None:
@@ -241,12 +214,28 @@ def _compute_and_store(conversation_id: int) -> None:
             moderated_out=moderated,
             previous=previous,
             seed=SEED,
+            min_voters=dmath.REPORT_MIN_VOTERS,
+            min_voter_share=dmath.REPORT_MIN_VOTER_SHARE,
         )
         groups_now = np.asarray(result.group, dtype=np.int64)
         summary.update(_summary(result, statement_ids, meta))
         polis = np.array([-1 if r[2] is None else int(r[2]) for r in people], dtype=np.int64)
         if (polis >= 0).any():
             summary["comparison"] = _comparison(polis, groups_now)
+            # An imported conversation can be measured against Polis's own grouping, so the
+            # report shows what the portal's deliberate departure from Polis changes.
+            polis_method = dmath.compute(
+                p,
+                s,
+                v,
+                n_participants=len(participant_ids),
+                n_statements=len(statement_ids),
+                moderated_out=moderated,
+                previous=previous,
+                seed=SEED,
+                pca="polis",
+            )
+            summary["differences"] = [_pca_difference(result, polis_method, polis)]
         blob = _save_state(result, participant_ids, statement_ids)
 
     # Only rows whose group changed are written.
@@ -272,8 +261,6 @@ def _compute_and_store(conversation_id: int) -> None:
     state_row.participant_count = len(people)
     state_row.needs_update = False
     state_row.seconds = round(time.perf_counter() - started, 3)
-    state_row.lease_owner = ""
-    state_row.lease_until = None
     db.session.commit()
 
 
@@ -330,6 +317,11 @@ def _summary(
     priorities = dmath.result_priorities(result, meta)
     return {
         "in_conversation": int(np.count_nonzero(result.in_conversation)),
+        # The consensus and divisive lists' rule, so the page states the one that was applied.
+        "list_rule": {
+            "min_voters": dmath.REPORT_MIN_VOTERS,
+            "min_voter_share": dmath.REPORT_MIN_VOTER_SHARE,
+        },
         "clustered": result.n_clustered,
         "groups": groups,
         "consensus": consensus,
@@ -349,9 +341,26 @@ def _summary(
     }
 
 
+def _pca_difference(
+    result: dmath.MathResult, polis_method: dmath.MathResult, polis: np.ndarray
+) -> dict[str, Any]:
+    """The exact PCA against Polis's 100 power iterations, both measured against the groups
+    in the imported export (the same keys as ``differences`` of ``deliberation analyse``)."""
+    return {
+        "detail": "pca",
+        "portal": "exact",
+        "polis": "power_iteration_100",
+        "component_cosines": component_cosines(result, polis_method),
+        "polis_adjusted_rand_index": {
+            "portal": _comparison(polis, np.asarray(result.group))["adjusted_rand_index"],
+            "polis": _comparison(polis, np.asarray(polis_method.group))["adjusted_rand_index"],
+        },
+    }
+
+
 def _comparison(polis: np.ndarray, ours: np.ndarray) -> dict[str, Any]:
     both = (polis >= 0) & (ours >= 0)
-    ari = float(adjusted_rand_score(polis[both], ours[both])) if both.any() else None
+    ari = adjusted_rand_index(polis[both], ours[both]) if both.any() else None
     polis_ids, polis_sizes = np.unique(polis[polis >= 0], return_counts=True)
     return {
         "adjusted_rand_index": None if ari is None else round(ari, 4),
@@ -362,129 +371,10 @@ def _comparison(polis: np.ndarray, ours: np.ndarray) -> dict[str, Any]:
     }
 
 
-# --- the debounce in web processes -------------------------------------------------------------
-
-_timers: dict[int, threading.Timer] = {}
-_timers_lock = threading.Lock()
-
-
-def schedule_recompute(app: Flask, conversation_id: int, delay: float = DEBOUNCE_SECONDS) -> None:
-    """Recompute ``conversation_id`` in a background thread of this process after ``delay``
-    seconds, unless one is already pending. The database lease keeps other processes from
-    computing the same conversation at the same time."""
-    if not app.config.get("DELIBERATION_BACKGROUND_RECOMPUTE", not app.testing):
-        return
-    with _timers_lock:
-        if conversation_id in _timers:
-            return
-        timer = threading.Timer(delay, _run_recompute, args=(app, conversation_id))
-        timer.daemon = True
-        _timers[conversation_id] = timer
-    timer.start()
-
-
-def _run_recompute(app: Flask, conversation_id: int) -> None:
-    try:
-        with app.app_context():
-            recompute_conversation(conversation_id=conversation_id)
-    except Exception:  # a failed recompute must not kill the worker; it is logged above
-        log.exception("background recompute failed")
-    finally:
-        with _timers_lock:
-            _timers.pop(conversation_id, None)
-
-
-# --- impact chain --------------------------------------------------------------------------------
-
-
-def register_report_outputs(conversation: Conversation, activity: Any) -> None:
-    """Register the consensus and each group's view as outputs (flushes only)."""
-    state = db.session.get(MathState, conversation.id)
-    summary = state.summary if state and state.summary else {}
-    texts = {
-        s.id: s.text
-        for s in db.session.scalars(
-            select(Statement).where(Statement.conversation_id == conversation.id)
-        )
-    }
-    language = conversation.language_list[0] if conversation.languages else "fi"
-    topic = conversation.topic(language)
-    from portal.deliberation.services import ZERO_HOURS, first_vote_dates, group_label
-
-    with force_locale(language):
-        consensus_lines = [
-            _(
-                "%(share)s %% agree: %(text)s",
-                share=round(c["agree_share"] * 100),
-                text=texts.get(c["statement_id"], ""),
-            )
-            if c["direction"] == "agree"
-            else _(
-                "%(share)s %% disagree: %(text)s",
-                share=round(c["disagree_share"] * 100),
-                text=texts.get(c["statement_id"], ""),
-            )
-            for c in summary.get("consensus", [])
-        ]
-        if consensus_lines:
-            register_output(
-                activity=activity,
-                kind=OutputKind.CONSENSUS,
-                title=_("Consensus: %(topic)s", topic=topic)[:200],
-                text="\n".join(consensus_lines),
-                source_type="deliberation_consensus",
-                source_id=conversation.id,
-            )
-        for group in summary.get("groups", []):
-            lines = [
-                _(
-                    "%(share)s %% agree: %(text)s",
-                    share=round(r["agree_share"] * 100),
-                    text=texts.get(r["statement_id"], ""),
-                )
-                if r["direction"] == "agree"
-                else _(
-                    "%(share)s %% disagree: %(text)s",
-                    share=round(r["disagree_share"] * 100),
-                    text=texts.get(r["statement_id"], ""),
-                )
-                for r in group["representative"]
-            ]
-            register_output(
-                activity=activity,
-                kind=OutputKind.OPINION_GROUP_VIEW,
-                title=_(
-                    "Opinion group %(label)s (%(size)s participants): %(topic)s",
-                    label=group_label(group["id"]),
-                    size=group["size"],
-                    topic=topic,
-                )[:200],
-                text="\n".join(lines),
-                source_type=f"deliberation_group_{group['id']}",
-                source_id=conversation.id,
-            )
-    from portal.accounts.models import User
-
-    for user_id, first in first_vote_dates(conversation.id).items():
-        user = db.session.get(User, user_id)
-        if user is not None and user.erased_at is None:
-            record_participation(
-                activity=activity,
-                user=user,
-                occurred_on=first,
-                hours=ZERO_HOURS,
-                role="participant",
-                event_type="deliberation",
-                event_id=conversation.id,
-            )
-
-
 __all__ = [
     "PreviousState",
+    "due_conversation_ids",
     "is_due",
     "load_state",
     "recompute_conversation",
-    "recompute_due",
-    "register_report_outputs",
-    "schedule_recompute",
 ]

@@ -30,7 +30,9 @@ from portal.core.db import utcnow
 from portal.core.forms import ActionForm
 from portal.core.i18n import current_locale
 from portal.core.permissions import permission_required, public, user_has_permission
-from portal.deliberation import exchange, results, services
+from portal.core.rate_limits import limit_reached
+from portal.core.resubmission import repeatable
+from portal.deliberation import exchange, services
 from portal.deliberation.forms import (
     BlockForm,
     ConversationForm,
@@ -65,10 +67,11 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=COOKIE_SALT)
 
 
-def participant_key() -> str:
-    """This browser's random participant key from its signed cookie (made on first use)."""
-    if "participant_key" in g:
-        return g.participant_key
+def _cookie_key() -> str | None:
+    """The participant key of this browser's cookie once its signature checks out (checked
+    once per request), else None."""
+    if "cookie_key" in g:
+        return g.cookie_key
     raw = request.cookies.get(PARTICIPANT_COOKIE)
     key = None
     if raw:
@@ -76,7 +79,16 @@ def participant_key() -> str:
             key = _serializer().loads(raw)
         except BadSignature:
             key = None
-    if not isinstance(key, str) or not key:
+    g.cookie_key = key if isinstance(key, str) and key else None
+    return g.cookie_key
+
+
+def participant_key() -> str:
+    """This browser's random participant key from its signed cookie (made on first use)."""
+    if "participant_key" in g:
+        return g.participant_key
+    key = _cookie_key()
+    if key is None:
         key = secrets.token_urlsafe(24)
         g.new_participant_key = key
     g.participant_key = key
@@ -107,8 +119,22 @@ def _claim_votes_on_sign_in(sender: Any, user: Any, **extra: Any) -> None:
 
 
 def _rate_key() -> str:
-    raw = request.cookies.get(PARTICIPANT_COOKIE)
-    return f"p:{raw}" if raw else f"ip:{get_remote_address()}"
+    """Whom the vote and statement limits count: the signed-in account, else this browser's
+    participant key once its signature checks out, else the client address.
+
+    An unverified cookie never names a bucket: a random cookie per request would otherwise
+    get a fresh allowance every time.
+    """
+    if current_user.is_authenticated:
+        return f"u:{current_user.id}"
+    key = _cookie_key()
+    if key is not None:
+        return f"p:{key}"
+    return f"ip:{get_remote_address()}"
+
+
+#: How many votes one voter (as :func:`_rate_key` tells them apart) may cast.
+VOTE_LIMITS = "120 per minute;2000 per hour"
 
 
 def _user() -> Any:
@@ -186,8 +212,6 @@ def _participation_page(
     participant = services.find_participant(conversation_id=conversation.id, user=user, key=key)
     statement = services.next_statement(conversation=conversation, participant=participant, key=key)
     state = db.session.get(MathState, conversation.id)
-    if state is not None and services.is_open(conversation) and results.is_due(conversation.id):
-        results.schedule_recompute(current_app._get_current_object(), conversation.id)
     return render_template(
         "deliberation/participate.html",
         conversation=conversation,
@@ -210,9 +234,12 @@ def participate(conversation_id: int) -> Any:
 
 
 @bp.post("/<int:conversation_id>/statements/<int:statement_id>/vote")
+@repeatable  # a vote is an upsert: sending it twice changes nothing, and this path is hot
 @public
-@limiter.limit("120 per minute;2000 per hour", key_func=_rate_key)
+@limiter.exempt  # counted by limit_reached: voting is the hot path
 def vote(conversation_id: int, statement_id: int) -> Any:
+    if limit_reached(VOTE_LIMITS, "deliberation.vote", _rate_key()):
+        abort(429)
     # CSRFProtect has already checked the token before the view runs (a failed check
     # dispatches here again with ``g.csrf_failed``); the vote itself is one button value.
     # Skipping a WTForms object keeps this hot path light.
@@ -250,7 +277,6 @@ def vote(conversation_id: int, statement_id: int) -> Any:
                 303,
             )
         return redirect(back, 303)
-    results.schedule_recompute(current_app._get_current_object(), conversation_id)
     flash(_("Your vote is saved."), "success")
     return redirect(back, 303)
 
@@ -480,10 +506,12 @@ def add_seed(conversation_id: int) -> Any:
 def recompute(conversation_id: int) -> Any:
     conversation = db.get_or_404(Conversation, conversation_id)
     if ActionForm().validate_on_submit():
-        if results.recompute_conversation(conversation_id=conversation.id, force=True):
-            flash(_("The opinion map is updated."), "success")
-        else:
+        try:
+            services.recompute_now(conversation.id, force=True)
+        except services.RecomputeBusy:
             flash(_("The opinion map is being updated right now. Try again in a moment."), "error")
+        else:
+            flash(_("The opinion map is updated."), "success")
     return redirect(url_for("deliberation.edit_conversation", conversation_id=conversation_id))
 
 
@@ -512,7 +540,7 @@ def import_conversation() -> Any:
         except services.DeliberationError as error:
             form.archive.errors = [*form.archive.errors, _error_message(error.code)]
         else:
-            results.recompute_conversation(conversation_id=conversation.id, force=True)
+            services.recompute_now(conversation.id, force=True)
             flash(_("The conversation is imported and analysed."), "success")
             return redirect(url_for("deliberation.show_report", conversation_id=conversation.id))
     return render_template("deliberation/import.html", form=form), (400 if form.errors else 200)

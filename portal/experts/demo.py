@@ -7,8 +7,9 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
-from portal.accounts.models import OrgUnit, OrgUnitKind, User
-from portal.councils.times import local_to_utc
+from portal.accounts.models import OrgUnit, OrgUnitKind
+from portal.accounts.services import find_user_by_email
+from portal.core.times import local_to_utc
 from portal.experts.models import ExpertProfile, ExpertStatus, TaskType
 from portal.experts.services import file_request, save_profile
 from portal.extensions import db
@@ -34,17 +35,11 @@ EXPERTS = [
 def seed_experts() -> Iterable[str]:
     if db.session.scalars(select(ExpertProfile)).first() is not None:
         return []
-    coordinator = db.session.scalars(
-        select(User).where(User.email == "koordinaattori@demo.osallistu.fi")
-    ).first()
-    staff = db.session.scalars(
-        select(User).where(User.email == "tyontekija@demo.osallistu.fi")
-    ).first()
+    coordinator = find_user_by_email("koordinaattori@demo.osallistu.fi")
+    staff = find_user_by_email("tyontekija@demo.osallistu.fi")
     if coordinator is None or staff is None:
         return []
-    areas = list(
-        db.session.scalars(select(OrgUnit).where(OrgUnit.kind == OrgUnitKind.SERVICE_AREA))
-    )
+    areas = db.all(select(OrgUnit).where(OrgUnit.kind == OrgUnitKind.SERVICE_AREA))
     for name, email, experience, languages in EXPERTS:
         save_profile(
             actor=coordinator,

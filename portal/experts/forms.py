@@ -7,6 +7,7 @@ from typing import Any
 from babel import Locale
 from babel.dates import get_day_names
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -16,7 +17,6 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
-    TextAreaField,
     TimeField,
 )
 from wtforms.validators import (
@@ -28,9 +28,17 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.core.forms import Form, choice_list, no_markup, strip_filter
+from portal.core.forms import (
+    Form,
+    MultiCheckboxField,
+    choice_list,
+    email_field,
+    name_field,
+    strip_filter,
+    text_field,
+    title_field,
+)
 from portal.core.i18n import current_locale
-from portal.councils.forms import MultiCheckboxField, _email_field, _name_field, _text_field
 from portal.experts.models import (
     AssignmentStatus,
     DocumentKind,
@@ -121,7 +129,7 @@ def request_status_labels() -> dict[str, Any]:
 def assignment_status_labels() -> dict[str, Any]:
     return {
         AssignmentStatus.PROPOSED: _l("Waiting for the expert's answer"),
-        AssignmentStatus.ACCEPTED: _l("Accepted"),
+        AssignmentStatus.ACCEPTED: _lp("expert assignment", "Accepted"),
         AssignmentStatus.DECLINED: _l("Declined"),
         AssignmentStatus.COMPLETED: _l("Took place"),
         AssignmentStatus.NOT_HELD: _l("Did not take place"),
@@ -139,8 +147,8 @@ def document_labels() -> dict[str, Any]:
 
 
 class ProfileForm(Form):
-    name = _name_field(_l("Name"), _l("Enter the name."))
-    email = _email_field(_l("Email address"), required=True)
+    name = name_field(_l("Name"), _l("Enter the name."))
+    email = email_field(_l("Email address"), required=True)
     status = SelectField(_l("Status"), choices=[])
     training_completed_on = DateField(
         _l("Training completed on"),
@@ -160,7 +168,7 @@ class ProfileForm(Form):
         choices=[],
         description=_l("Leave all empty if any day is fine."),
     )
-    availability_note = _text_field(_l("Availability, in more detail"), max_length=1000)
+    availability_note = text_field(_l("Availability, in more detail"), max_length=1000)
     willing = MultiCheckboxField(_l("Willing to take on"), choices=[])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -177,15 +185,7 @@ class ProfileForm(Form):
 
 class DocumentForm(Form):
     kind = SelectField(_l("Kind"), choices=[])
-    title = StringField(
-        _l("Title"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter a title.")),
-            Length(max=200, message=_l("Use at most 200 characters.")),
-            no_markup,
-        ],
-    )
+    title = title_field()
     signed_on = DateField(_l("Signed on"), validators=[Optional()])
     file = FileField(
         _l("File"),
@@ -203,17 +203,9 @@ class DocumentForm(Form):
 
 class RequestForm(Form):
     org_unit = SelectField(_l("Requesting unit"), coerce=int, choices=[])
-    title = StringField(
-        _l("Title"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter a title.")),
-            Length(max=200, message=_l("Use at most 200 characters.")),
-            no_markup,
-        ],
-    )
+    title = title_field()
     task_type = SelectField(_l("Task"), choices=[])
-    description = _text_field(
+    description = text_field(
         _l("What is the expert asked to do?"),
         description=_l("The audience, the goal and the expert's part."),
     )
@@ -230,7 +222,7 @@ class RequestForm(Form):
         validators=[Optional(), Length(max=300, message=_l("Use at most 300 characters."))],
     )
     is_remote = BooleanField(_l("Remote (the link is sent to the expert later)"))
-    preparation = _text_field(
+    preparation = text_field(
         _l("Preparation needed"),
         max_length=2000,
         description=_l("For example a preliminary meeting or material to read."),
@@ -245,14 +237,8 @@ class RequestForm(Form):
             NumberRange(min=1, max=10, message=_l("Enter a number from 1 to 10.")),
         ],
     )
-    cost_centre = StringField(
-        _l("Cost centre for the fee"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter the cost centre.")),
-            Length(max=40, message=_l("Use at most 40 characters.")),
-            no_markup,
-        ],
+    cost_centre = name_field(
+        _l("Cost centre for the fee"), _l("Enter the cost centre."), max_length=40
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -275,11 +261,7 @@ class RequestForm(Form):
 
 
 class AnswerForm(Form):
-    reason = TextAreaField(
-        _l("If you decline, you may tell why (optional)"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=1000, message=_l("Use at most 1000 characters."))],
-    )
+    reason = text_field(_l("If you decline, you may tell why (optional)"), max_length=1000)
 
 
 class ConfirmForm(Form):
@@ -318,11 +300,4 @@ class RatingForm(Form):
         choices=choice_list((n, str(n)) for n in range(1, 6)),
         validators=[InputRequired(message=_l("Choose a rating."))],
     )
-    feedback = TextAreaField(
-        _l("Feedback"),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=3000, message=_l("Use at most %(max)d characters.", max=3000)),
-        ],
-    )
+    feedback = text_field(_l("Feedback"), max_length=3000)

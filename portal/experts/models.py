@@ -11,7 +11,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import OrgUnit, User
-from portal.core.db import Base, Hours, IdMixin, utcnow
+from portal.core.db import Base, Hours, IdMixin, TimeSpanMixin, owned_rows, utcnow
 
 
 class ExpertStatus(enum.StrEnum):
@@ -102,7 +102,7 @@ class ExpertDocument(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ExpertRequest(IdMixin, Base):
+class ExpertRequest(TimeSpanMixin, IdMixin, Base):
     """A unit's request for an experience expert (an entry in the experience bank)."""
 
     __tablename__ = "expert_requests"
@@ -128,19 +128,11 @@ class ExpertRequest(IdMixin, Base):
 
     org_unit: Mapped[OrgUnit] = relationship(lazy="joined")
     requester: Mapped[User | None] = relationship(lazy="joined")
-    assignments: Mapped[list[ExpertAssignment]] = relationship(
-        back_populates="request",
-        cascade="all, delete-orphan",
-        lazy="selectin",
-        order_by="ExpertAssignment.id",
+    assignments: Mapped[list[ExpertAssignment]] = owned_rows(
+        "request", order_by="ExpertAssignment.id"
     )
 
     __table_args__ = (Index("ix_expert_requests_unit_starts", "org_unit_id", "starts_at"),)
-
-    @property
-    def duration_hours(self) -> Decimal:
-        seconds = (self.ends_at - self.starts_at).total_seconds()
-        return (Decimal(int(seconds)) / 3600).quantize(Decimal("0.01"))
 
 
 class ExpertAssignment(IdMixin, Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -13,6 +14,8 @@ from flask_login import current_user
 
 from portal.accounts.models import OrgUnit, OrgUnitKind, User
 from portal.accounts.services import org_units_in_tree_order
+from portal.core.db import utcnow
+from portal.core.errors import DomainError
 from portal.core.forms import ActionForm, choice_list
 from portal.core.i18n import current_locale
 from portal.core.paging import paginate
@@ -23,8 +26,9 @@ from portal.core.permissions import (
     public,
     user_has_permission,
 )
-from portal.councils.times import local_to_utc
-from portal.councils.uploads import UploadRejected, stored_path
+from portal.core.times import local_to_utc
+from portal.core.uploads import UploadRejected, stored_path
+from portal.core.views_helpers import form_status, run_action, submit_form
 from portal.experts import services
 from portal.experts.forms import (
     AnswerForm,
@@ -55,7 +59,8 @@ from portal.extensions import db
 bp = Blueprint("experts", __name__, url_prefix="/experts")
 
 
-def error_message(code: str) -> str:
+def error_message(error: DomainError | UploadRejected) -> str:
+    """The translated text for an expert-bank rule that was broken."""
     messages = {
         "unknown_status": _("Choose a status."),
         "training_required": _("An active expert must have completed the training."),
@@ -81,7 +86,11 @@ def error_message(code: str) -> str:
         "size": _("The file is too large (at most 8 MB)."),
         "empty": _("The file is empty."),
     }
-    return messages.get(code, _("The request could not be completed."))
+    return messages.get(error.code, _("The request could not be completed."))
+
+
+_run_action = partial(run_action, messages=error_message)
+_submit_form = partial(submit_form, messages=error_message)
 
 
 def _labels() -> dict[str, Any]:
@@ -147,29 +156,27 @@ def edit_profile(profile_id: int | None = None) -> Any:
         del form.name
         del form.email
     form.service_area_ids.choices = _service_area_choices()
-    if form.validate_on_submit():
-        try:
-            saved = services.save_profile(
-                actor=current_user,
-                profile=profile,
-                name=form.name.data if profile is None else "",
-                email=form.email.data if profile is None else "",
-                status=form.status.data,
-                training_completed_on=form.training_completed_on.data,
-                experience_areas=form.experience_areas.data or [],
-                service_area_ids=form.service_area_ids.data or [],
-                languages=form.languages.data or [],
-                available_weekdays=form.available_weekdays.data or [],
-                availability_note=form.availability_note.data or "",
-                willing=set(form.willing.data or []),
-            )
-        except services.ExpertError as error:
-            form.form_errors.append(error_message(error.code))
-        else:
-            flash(_("The expert profile is saved."), "success")
-            return redirect(url_for("experts.show_expert", profile_id=saved.id))
-    return render_template("experts/profile_form.html", form=form, profile=profile), (
-        400 if form.errors or form.form_errors else 200
+    done = _submit_form(
+        form,
+        lambda: services.save_profile(
+            actor=current_user,
+            profile=profile,
+            name=form.name.data if profile is None else "",
+            email=form.email.data if profile is None else "",
+            status=form.status.data,
+            training_completed_on=form.training_completed_on.data,
+            experience_areas=form.experience_areas.data or [],
+            service_area_ids=form.service_area_ids.data or [],
+            languages=form.languages.data or [],
+            available_weekdays=form.available_weekdays.data or [],
+            availability_note=form.availability_note.data or "",
+            willing=set(form.willing.data or []),
+        ),
+        success=_("The expert profile is saved."),
+        then=lambda saved: url_for("experts.show_expert", profile_id=saved.id),
+    )
+    return done or render_template("experts/profile_form.html", form=form, profile=profile), (
+        form_status(form)
     )
 
 
@@ -206,7 +213,7 @@ def add_document(profile_id: int) -> Any:
                 stream=upload.stream,
             )
         except UploadRejected as error:
-            form.file.errors = [*form.file.errors, error_message(error.code)]
+            form.file.errors = [*form.file.errors, error_message(error)]
         else:
             flash(_("The document is saved."), "success")
             return redirect(url_for("experts.show_expert", profile_id=profile.id) + "#documents")
@@ -226,12 +233,13 @@ def add_document(profile_id: int) -> Any:
 def remove_document(document_id: int) -> Any:
     document = db.get_or_404(ExpertDocument, document_id)
     profile = services.profile_of(db.session.get(User, document.user_id))
-    if ActionForm().validate_on_submit():
-        services.remove_document(actor=current_user, document=document)
-        flash(_("The document is removed."), "success")
-    if profile is None:
-        return redirect(url_for("experts.list_experts"))
-    return redirect(url_for("experts.show_expert", profile_id=profile.id) + "#documents")
+    return _run_action(
+        lambda: services.remove_document(actor=current_user, document=document),
+        success=_("The document is removed."),
+        then=url_for("experts.list_experts")
+        if profile is None
+        else url_for("experts.show_expert", profile_id=profile.id) + "#documents",
+    )
 
 
 @bp.get("/documents/<int:document_id>")
@@ -314,15 +322,13 @@ def new_request() -> Any:
         except services.ExpertError as error:
             field = {"in_past": form.day, "end_before_start": form.end_time}.get(error.code)
             if field is not None:
-                field.errors = [*field.errors, error_message(error.code)]
+                field.errors = [*field.errors, error_message(error)]
             else:
-                form.form_errors.append(error_message(error.code))
+                form.form_errors.append(error_message(error))
         else:
             flash(_("The request is sent. The coordinator will find an expert."), "success")
             return redirect(url_for("experts.show_request", request_id=saved.id))
-    return render_template("experts/request_form.html", form=form), (
-        400 if form.errors or form.form_errors else 200
-    )
+    return render_template("experts/request_form.html", form=form), (form_status(form))
 
 
 def _request_page(item: ExpertRequest, status: int = 200, **forms: Any) -> Any:
@@ -345,7 +351,7 @@ def _request_page(item: ExpertRequest, status: int = 200, **forms: Any) -> Any:
         confirm_forms=confirm_forms,
         rating_forms=rating_forms,
         action_form=ActionForm(),
-        now=services.utcnow(),
+        now=utcnow(),
         can_manage=user_has_permission(current_user, "experts.manage"),
         **_labels(),
     ), status
@@ -361,14 +367,11 @@ def show_request(request_id: int) -> Any:
 @permission_required("experts.request")
 def cancel_request(request_id: int) -> Any:
     item = _visible_request(request_id)
-    if ActionForm().validate_on_submit():
-        try:
-            services.cancel_request(actor=current_user, request=item)
-        except services.ExpertError as error:
-            flash(error_message(error.code), "error")
-        else:
-            flash(_("The request is cancelled."), "success")
-    return redirect(url_for("experts.show_request", request_id=item.id))
+    return _run_action(
+        lambda: services.cancel_request(actor=current_user, request=item),
+        success=_("The request is cancelled."),
+        then=url_for("experts.show_request", request_id=item.id),
+    )
 
 
 @bp.post("/assignments/<int:assignment_id>/confirm")
@@ -377,20 +380,18 @@ def confirm_assignment(assignment_id: int) -> Any:
     assignment = db.get_or_404(ExpertAssignment, assignment_id)
     item = _visible_request(assignment.request_id)
     form = ConfirmForm(prefix=f"confirma{assignment.id}")
-    if form.validate_on_submit():
-        try:
-            services.confirm_assignment(
-                actor=current_user,
-                assignment=assignment,
-                held=form.held.data == "yes",
-                hours=Decimal(form.hours.data or 0),
-            )
-        except services.ExpertError as error:
-            form.form_errors.append(error_message(error.code))
-        else:
-            flash(_("Thank you, the assignment is confirmed."), "success")
-            return redirect(url_for("experts.show_request", request_id=item.id))
-    return _request_page(item, 400, **{f"confirm_{assignment.id}": form})
+    done = _submit_form(
+        form,
+        lambda: services.confirm_assignment(
+            actor=current_user,
+            assignment=assignment,
+            held=form.held.data == "yes",
+            hours=Decimal(form.hours.data or 0),
+        ),
+        success=_("Thank you, the assignment is confirmed."),
+        then=url_for("experts.show_request", request_id=item.id),
+    )
+    return done or _request_page(item, 400, **{f"confirm_{assignment.id}": form})
 
 
 @bp.post("/assignments/<int:assignment_id>/rate")
@@ -399,20 +400,18 @@ def rate_assignment(assignment_id: int) -> Any:
     assignment = db.get_or_404(ExpertAssignment, assignment_id)
     item = _visible_request(assignment.request_id)
     form = RatingForm(prefix=f"ratinga{assignment.id}")
-    if form.validate_on_submit():
-        try:
-            services.rate_assignment(
-                actor=current_user,
-                assignment=assignment,
-                rating=form.rating.data,
-                feedback=form.feedback.data or "",
-            )
-        except services.ExpertError as error:
-            form.form_errors.append(error_message(error.code))
-        else:
-            flash(_("Thank you for the feedback."), "success")
-            return redirect(url_for("experts.show_request", request_id=item.id))
-    return _request_page(item, 400, **{f"rating_{assignment.id}": form})
+    done = _submit_form(
+        form,
+        lambda: services.rate_assignment(
+            actor=current_user,
+            assignment=assignment,
+            rating=form.rating.data,
+            feedback=form.feedback.data or "",
+        ),
+        success=_("Thank you for the feedback."),
+        then=url_for("experts.show_request", request_id=item.id),
+    )
+    return done or _request_page(item, 400, **{f"rating_{assignment.id}": form})
 
 
 # --- coordinators: matching --------------------------------------------------------------
@@ -440,7 +439,7 @@ def propose_expert(request_id: int, expert_id: int) -> Any:
         try:
             services.propose_expert(actor=current_user, request=item, expert=expert)
         except services.ExpertError as error:
-            flash(error_message(error.code), "error")
+            flash(error_message(error), "error")
             return redirect(url_for("experts.match_request", request_id=item.id))
         flash(_("The expert is asked by email."), "success")
     return redirect(url_for("experts.show_request", request_id=item.id))
@@ -450,14 +449,11 @@ def propose_expert(request_id: int, expert_id: int) -> Any:
 @permission_required("experts.manage")
 def withdraw_proposal(assignment_id: int) -> Any:
     assignment = db.get_or_404(ExpertAssignment, assignment_id)
-    if ActionForm().validate_on_submit():
-        try:
-            services.withdraw_proposal(actor=current_user, assignment=assignment)
-        except services.ExpertError as error:
-            flash(error_message(error.code), "error")
-        else:
-            flash(_("The proposal is withdrawn."), "success")
-    return redirect(url_for("experts.show_request", request_id=assignment.request_id))
+    return _run_action(
+        lambda: services.withdraw_proposal(actor=current_user, assignment=assignment),
+        success=_("The proposal is withdrawn."),
+        then=url_for("experts.show_request", request_id=assignment.request_id),
+    )
 
 
 # --- experts' own pages ------------------------------------------------------------------
@@ -474,7 +470,7 @@ def _own_assignment(assignment_id: int) -> ExpertAssignment:
 @permission_required("experts.own")
 def my_page() -> Any:
     assignments = services.my_assignments(current_user)
-    now = services.utcnow()
+    now = utcnow()
     return render_template(
         "experts/me.html",
         profile=services.profile_of(current_user),
@@ -522,25 +518,17 @@ def answer_assignment(assignment_id: int) -> Any:
     assignment = _own_assignment(assignment_id)
     form = AnswerForm()
     accept = request.form.get("decision") == "accept"
-    if form.validate_on_submit():
-        try:
-            services.respond_to_assignment(
-                actor=current_user,
-                assignment=assignment,
-                accept=accept,
-                reason=form.reason.data or "",
-            )
-        except services.ExpertError as error:
-            form.form_errors.append(error_message(error.code))
-        else:
-            flash(
-                _("You accepted the assignment. Thank you!")
-                if accept
-                else _("You declined the assignment."),
-                "success",
-            )
-            return redirect(url_for("experts.show_my_assignment", assignment_id=assignment.id))
-    return _my_assignment_page(assignment, 400, answer=form)
+    done = _submit_form(
+        form,
+        lambda: services.respond_to_assignment(
+            actor=current_user, assignment=assignment, accept=accept, reason=form.reason.data or ""
+        ),
+        success=_("You accepted the assignment. Thank you!")
+        if accept
+        else _("You declined the assignment."),
+        then=url_for("experts.show_my_assignment", assignment_id=assignment.id),
+    )
+    return done or _my_assignment_page(assignment, 400, answer=form)
 
 
 @bp.post("/me/assignments/<int:assignment_id>/feedback")
@@ -548,20 +536,18 @@ def answer_assignment(assignment_id: int) -> Any:
 def give_feedback(assignment_id: int) -> Any:
     assignment = _own_assignment(assignment_id)
     form = RatingForm()
-    if form.validate_on_submit():
-        try:
-            services.give_expert_feedback(
-                actor=current_user,
-                assignment=assignment,
-                rating=form.rating.data,
-                feedback=form.feedback.data or "",
-            )
-        except services.ExpertError as error:
-            form.form_errors.append(error_message(error.code))
-        else:
-            flash(_("Thank you for the feedback."), "success")
-            return redirect(url_for("experts.show_my_assignment", assignment_id=assignment.id))
-    return _my_assignment_page(assignment, 400, feedback=form)
+    done = _submit_form(
+        form,
+        lambda: services.give_expert_feedback(
+            actor=current_user,
+            assignment=assignment,
+            rating=form.rating.data,
+            feedback=form.feedback.data or "",
+        ),
+        success=_("Thank you for the feedback."),
+        then=url_for("experts.show_my_assignment", assignment_id=assignment.id),
+    )
+    return done or _my_assignment_page(assignment, 400, feedback=form)
 
 
 @bp.route("/answer/<token>", methods=["GET", "POST"])
@@ -570,7 +556,7 @@ def answer_by_link(token: str) -> Any:
     try:
         assignment = services.assignment_for_link(secret=token)
     except services.ExpertError as error:
-        flash(error_message(error.code), "error")
+        flash(error_message(error), "error")
         return render_template("experts/link_invalid.html"), 404
     form = AnswerForm()
     if form.validate_on_submit():
@@ -578,7 +564,7 @@ def answer_by_link(token: str) -> Any:
         try:
             services.respond_by_link(secret=token, accept=accept, reason=form.reason.data or "")
         except services.ExpertError as error:
-            form.form_errors.append(error_message(error.code))
+            form.form_errors.append(error_message(error))
         else:
             return render_template(
                 "experts/answered.html", assignment=assignment, accepted=accept, **_labels()
@@ -589,4 +575,4 @@ def answer_by_link(token: str) -> Any:
         assignment=assignment,
         item=assignment.request,
         **_labels(),
-    ), (400 if form.errors or form.form_errors else 200)
+    ), form_status(form)

@@ -1,4 +1,7 @@
-"""``flask --app wsgi fees ...``: create claims from participations, e.g. from a nightly job."""
+"""``flask --app wsgi fees ...``: create claims from participations now.
+
+The worker also runs the same service on the first day of every month (see ``plugin``).
+"""
 
 from __future__ import annotations
 

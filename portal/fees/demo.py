@@ -12,6 +12,7 @@ from portal.accounts.models import OrgUnit, OrgUnitKind, User
 from portal.extensions import db
 from portal.fees import services
 from portal.fees.models import FeeScheduleVersion
+from portal.impact.models import ActivityKind, EventType
 from portal.impact.services import record_participation, register_activity
 
 D = Decimal
@@ -38,28 +39,29 @@ def seed_fees() -> Iterable[str]:
             part_day_allowance=D(part_day),
             full_day_allowance=D(full_day),
         )
-    services.save_fee_schedule(
-        actor=admin,
-        schedule=None,
-        valid_from=date(2025, 1, 1),
-        valid_to=date(2025, 12, 31),
-        tiers=[(D(2), D(40)), (None, D(60))],
-        hourly_fee=D(25),
-        preparation_fee=D(20),
-        chair_extra=D(15),
-        note="Aluehallituksen päätös 12/2024",
-    )
-    services.save_fee_schedule(
-        actor=admin,
-        schedule=None,
-        valid_from=date(2026, 1, 1),
-        valid_to=None,
-        tiers=[(D(2), D(50)), (None, D(70))],
-        hourly_fee=D(30),
-        preparation_fee=D(20),
-        chair_extra=D(20),
-        note="Neuvostojen ulkopuoliset jäsenet 50 € / kokous",
-    )
+    # (valid from, valid to, meeting fee tiers, hourly fee, chair extra, note)
+    for valid_from, valid_to, tiers, hourly_fee, chair_extra, note in (
+        (date(2025, 1, 1), date(2025, 12, 31), (40, 60), 25, 15, "Aluehallituksen päätös 12/2024"),
+        (
+            date(2026, 1, 1),
+            None,
+            (50, 70),
+            30,
+            20,
+            "Neuvostojen ulkopuoliset jäsenet 50 € / kokous",
+        ),
+    ):
+        services.save_fee_schedule(
+            actor=admin,
+            schedule=None,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            tiers=[(D(2), D(tiers[0])), (None, D(tiers[1]))],
+            hourly_fee=D(hourly_fee),
+            preparation_fee=D(20),
+            chair_extra=D(chair_extra),
+            note=note,
+        )
     services.save_payee_details(
         actor=expert,
         user=expert,
@@ -68,21 +70,22 @@ def seed_fees() -> Iterable[str]:
         iban="FI2112345600000785",
     )
     unit = db.session.scalars(select(OrgUnit).where(OrgUnit.kind == OrgUnitKind.UNIT)).first()
-    council = register_activity(
-        kind="council",
-        title="Vammaisneuvosto",
-        source_type="demo_fees",
-        source_id=1,
-        org_unit=unit,
-        starts_on=today - timedelta(days=120),
-    )
-    assignment = register_activity(
-        kind="expert_assignment",
-        title="Kokemusasiantuntijan luento hoitajille",
-        source_type="demo_fees",
-        source_id=2,
-        org_unit=unit,
-        starts_on=today - timedelta(days=40),
+    council, assignment = (
+        register_activity(
+            kind=kind,
+            title=title,
+            source_type="demo_fees",
+            source_id=number,
+            org_unit=unit,
+            starts_on=today - timedelta(days=days_ago),
+        )
+        for number, (kind, title, days_ago) in enumerate(
+            (
+                (ActivityKind.COUNCIL, "Vammaisneuvosto", 120),
+                (ActivityKind.EXPERT_ASSIGNMENT, "Kokemusasiantuntijan luento hoitajille", 40),
+            ),
+            start=1,
+        )
     )
     for number, days_ago in enumerate((75, 45, 14), start=1):
         record_participation(
@@ -91,7 +94,7 @@ def seed_fees() -> Iterable[str]:
             occurred_on=today - timedelta(days=days_ago),
             hours=D("2.5"),
             role="chair" if number == 2 else "member",
-            event_type="council_meeting",
+            event_type=EventType.COUNCIL_MEETING,
             event_id=number,
         )
     record_participation(
@@ -99,7 +102,7 @@ def seed_fees() -> Iterable[str]:
         user=expert,
         occurred_on=today - timedelta(days=40),
         hours=D("1.5"),
-        event_type="expert_assignment",
+        event_type=EventType.EXPERT_ASSIGNMENT,
         event_id=1,
     )
     db.session.commit()

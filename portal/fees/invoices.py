@@ -9,8 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from fpdf import FPDF
-
 from portal.core.identifiers import format_iban, parse_iban
 from portal.fees.references import format_reference, virtual_barcode
 
@@ -36,6 +34,9 @@ def _amount(value: Decimal) -> str:
 
 def render_invoice_pdf(*, invoice: Any, claim: Any, details: Any, buyer: str) -> bytes:
     """The invoice as PDF bytes (uncompressed, so references can be found in the file)."""
+    # fpdf2 takes a second to import; only invoice downloads need it.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.compress = False
     pdf.set_title(f"Lasku {invoice.number}")

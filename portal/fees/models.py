@@ -15,7 +15,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.core.db import Base, Hours, IdMixin, Money, utcnow
+from portal.core.db import Base, Hours, IdMixin, Money, owned_rows, utcnow
 from portal.core.encryption import EncryptedText
 from portal.core.identifiers import mask_iban, mask_personal_identity_code
 from portal.impact.models import Activity, Participation
@@ -55,11 +55,8 @@ class FeeScheduleVersion(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    tiers: Mapped[list[MeetingFeeTierRow]] = relationship(
-        back_populates="schedule",
-        cascade="all, delete-orphan",
-        lazy="selectin",
-        order_by="MeetingFeeTierRow.position",
+    tiers: Mapped[list[MeetingFeeTierRow]] = owned_rows(
+        "schedule", order_by="MeetingFeeTierRow.position"
     )
 
 
@@ -153,15 +150,11 @@ class FeeClaim(IdMixin, Base):
     activity: Mapped[Activity] = relationship(lazy="joined")
     batch: Mapped[PaymentBatch | None] = relationship(lazy="joined", viewonly=True)
     invoice: Mapped[FeeInvoice | None] = relationship(lazy="selectin", viewonly=True)
-    items: Mapped[list[FeeClaimItem]] = relationship(
-        back_populates="claim",
-        cascade="all, delete-orphan",
-        order_by="FeeClaimItem.work_date, FeeClaimItem.id",
+    items: Mapped[list[FeeClaimItem]] = owned_rows(
+        "claim", order_by="FeeClaimItem.work_date, FeeClaimItem.id", lazy="select"
     )
-    lines: Mapped[list[FeeClaimLine]] = relationship(
-        back_populates="claim",
-        cascade="all, delete-orphan",
-        order_by="FeeClaimLine.work_date, FeeClaimLine.id",
+    lines: Mapped[list[FeeClaimLine]] = owned_rows(
+        "claim", order_by="FeeClaimLine.work_date, FeeClaimLine.id", lazy="select"
     )
 
     @property
@@ -196,9 +189,7 @@ class FeeClaimItem(IdMixin, Base):
 
     claim: Mapped[FeeClaim] = relationship(back_populates="items")
     participation: Mapped[Participation] = relationship()
-    receipts: Mapped[list[FeeReceipt]] = relationship(
-        back_populates="item", cascade="all, delete-orphan", lazy="selectin"
-    )
+    receipts: Mapped[list[FeeReceipt]] = owned_rows("item")
 
     @property
     def tickets_total(self) -> Decimal:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.core.csv_export import csv_response
 from portal.core.forms import ActionForm, choice_list
 from portal.core.i18n import current_locale
 from portal.core.identifiers import InvalidIdentifier
 from portal.core.money import ZERO
 from portal.core.paging import paginate
 from portal.core.permissions import login_required, permission_required, user_has_permission
+from portal.core.views_helpers import flash_form_errors, run_action, submit_form
 from portal.extensions import db
 from portal.fees import services
 from portal.fees.calculation import LineCode
@@ -97,6 +100,10 @@ def error_message(error: services.FeeError) -> str:
         "year_out_of_range": _("Enter a year between 2000 and 2100."),
     }
     return messages.get(error.code, _("The request could not be completed."))
+
+
+_run_action = partial(run_action, messages=error_message)
+_submit_form = partial(submit_form, messages=error_message)
 
 
 def line_labels() -> dict[str, str]:
@@ -227,7 +234,7 @@ def my_summary() -> Any:
     year = _year_arg()
     rows = services.payee_annual_summary(user=current_user, year=year)
     if request.args.get("format") == "csv":
-        return _csv_response(
+        return csv_response(
             services.report_csv(rows, key_header="month"), f"osallistu-fees-{year}.csv"
         )
     return render_template("fees/summary.html", rows=rows, year=year)
@@ -274,18 +281,17 @@ def save_travel(claim_id: int, item_id: int) -> Any:
             services.update_travel(
                 actor=current_user,
                 item=item,
-                km=form.km.data or 0,
+                # Empty means "did not drive" / "no allowance": zero as Decimal, never int 0.
+                km=form.km.data if form.km.data is not None else Decimal(0),
                 route=form.route.data or "",
-                hours_away=form.hours_away.data or 0,
+                hours_away=form.hours_away.data if form.hours_away.data is not None else Decimal(0),
             )
         except services.FeeError as error:
             flash(error_message(error), "error")
         else:
             flash(_("The travel details are saved and the claim is recalculated."), "success")
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
+        flash_form_errors(form)
     return redirect(url_for("fees.show_claim", claim_id=claim_id, _anchor=f"item-{item_id}"))
 
 
@@ -307,9 +313,7 @@ def upload_receipt(claim_id: int, item_id: int) -> Any:
         else:
             flash(_("The receipt is added and the claim is recalculated."), "success")
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
+        flash_form_errors(form)
     return redirect(url_for("fees.show_claim", claim_id=claim_id, _anchor=f"item-{item_id}"))
 
 
@@ -320,14 +324,11 @@ def delete_receipt(receipt_id: int) -> Any:
     claim = receipt.item.claim
     if claim.payee_id != current_user.id:
         abort(404)
-    if ActionForm().validate_on_submit():
-        try:
-            services.delete_receipt(actor=current_user, receipt=receipt)
-        except services.FeeError as error:
-            flash(error_message(error), "error")
-        else:
-            flash(_("The receipt is removed."), "success")
-    return redirect(url_for("fees.show_claim", claim_id=claim.id))
+    return _run_action(
+        lambda: services.delete_receipt(actor=current_user, receipt=receipt),
+        success=_("The receipt is removed."),
+        then=url_for("fees.show_claim", claim_id=claim.id),
+    )
 
 
 @bp.get("/receipts/<int:receipt_id>")
@@ -354,14 +355,11 @@ def submit_claim(claim_id: int) -> Any:
     claim = _load_claim(claim_id)
     if claim.payee_id != current_user.id:
         abort(404)
-    if ActionForm().validate_on_submit():
-        try:
-            services.submit_claim(actor=current_user, claim=claim)
-        except services.FeeError as error:
-            flash(error_message(error), "error")
-        else:
-            flash(_("The claim is sent for checking."), "success")
-    return redirect(url_for("fees.show_claim", claim_id=claim.id))
+    return _run_action(
+        lambda: services.submit_claim(actor=current_user, claim=claim),
+        success=_("The claim is sent for checking."),
+        then=url_for("fees.show_claim", claim_id=claim.id),
+    )
 
 
 @bp.get("/claims/<int:claim_id>/print")
@@ -409,9 +407,7 @@ def generate_claims() -> Any:
         result = services.generate_claims(actor=current_user, month=form.month.data)
         _flash_generation(result)
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
+        flash_form_errors(form)
     return redirect(url_for("fees.check_queue"))
 
 
@@ -419,14 +415,11 @@ def generate_claims() -> Any:
 @permission_required("fees.check")
 def check_claim(claim_id: int) -> Any:
     claim = db.get_or_404(FeeClaim, claim_id)
-    if ActionForm().validate_on_submit():
-        try:
-            services.check_claim(actor=current_user, claim_id=claim.id)
-        except services.FeeError as error:
-            flash(error_message(error), "error")
-        else:
-            flash(_("The claim is checked and sent to finance for approval."), "success")
-    return redirect(url_for("fees.check_queue"))
+    return _run_action(
+        lambda: services.check_claim(actor=current_user, claim_id=claim.id),
+        success=_("The claim is checked and sent to finance for approval."),
+        then=url_for("fees.check_queue"),
+    )
 
 
 @bp.get("/approve")
@@ -449,14 +442,11 @@ def approval_queue() -> Any:
 @permission_required("fees.approve")
 def approve_claim(claim_id: int) -> Any:
     claim = db.get_or_404(FeeClaim, claim_id)
-    if ActionForm().validate_on_submit():
-        try:
-            services.approve_claim(actor=current_user, claim_id=claim.id)
-        except services.FeeError as error:
-            flash(error_message(error), "error")
-        else:
-            flash(_("The claim is approved for payment."), "success")
-    return redirect(url_for("fees.approval_queue"))
+    return _run_action(
+        lambda: services.approve_claim(actor=current_user, claim_id=claim.id),
+        success=_("The claim is approved for payment."),
+        then=url_for("fees.approval_queue"),
+    )
 
 
 @bp.post("/claims/<int:claim_id>/return")
@@ -475,9 +465,7 @@ def return_claim(claim_id: int) -> Any:
             flash(_("The claim is returned to the payee."), "success")
             return redirect(url_for("fees.show_claim", claim_id=claim.id))
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
+        flash_form_errors(form)
     return redirect(url_for("fees.show_claim", claim_id=claim.id))
 
 
@@ -568,7 +556,7 @@ def export_payroll(batch_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         return redirect(url_for("fees.show_batch", batch_id=batch.id))
     data = services.payroll_csv(actor=current_user, batch=batch)
-    return _csv_response(data, f"payroll-{batch.month:%Y-%m}-{batch.cost_centre}-{batch.id}.csv")
+    return csv_response(data, f"payroll-{batch.month:%Y-%m}-{batch.cost_centre}-{batch.id}.csv")
 
 
 @bp.post("/invoices/<int:invoice_id>.pdf")
@@ -582,15 +570,6 @@ def export_invoice(invoice_id: int) -> Any:
         data,
         mimetype="application/pdf",
         headers={"Content-Disposition": f"attachment; filename=invoice-{invoice.number}.pdf"},
-    )
-
-
-def _csv_response(text: str, filename: str) -> Response:
-    # A BOM lets spreadsheet programs open the file as UTF-8.
-    return Response(
-        "\ufeff" + text,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
     )
 
 
@@ -680,20 +659,18 @@ def edit_activity_setting(activity_id: int) -> Any:
     activity = db.get_or_404(Activity, activity_id)
     setting = services.activity_setting(activity)
     form = ActivitySettingForm(obj=setting)
-    if form.validate_on_submit():
-        try:
-            services.save_activity_setting(
-                actor=current_user,
-                activity=activity,
-                cost_centre=form.cost_centre.data or "",
-                pays_preparation=form.pays_preparation.data,
-            )
-        except services.FeeError as error:
-            form.form_errors.append(error_message(error))
-        else:
-            flash(_("The fee settings of the activity are saved."), "success")
-            return redirect(url_for("fees.edit_activity_setting", activity_id=activity.id))
-    return render_template(
+    done = _submit_form(
+        form,
+        lambda: services.save_activity_setting(
+            actor=current_user,
+            activity=activity,
+            cost_centre=form.cost_centre.data or "",
+            pays_preparation=form.pays_preparation.data,
+        ),
+        success=_("The fee settings of the activity are saved."),
+        then=url_for("fees.edit_activity_setting", activity_id=activity.id),
+    )
+    return done or render_template(
         "fees/activity_setting.html",
         form=form,
         activity=activity,
@@ -713,7 +690,7 @@ def show_reports() -> Any:
         group_by = "activity"
     rows = services.fee_report(year=year, group_by=group_by, locale=current_locale())
     if request.args.get("format") == "csv":
-        return _csv_response(
+        return csv_response(
             services.report_csv(rows, key_header=group_by), f"fees-{group_by}-{year}.csv"
         )
     return render_template("fees/reports.html", rows=rows, year=year, group_by=group_by)

@@ -1,4 +1,7 @@
-"""Commands for cron: the monthly impact report and the response reminders."""
+"""Manual runs of the monthly impact report and the response reminders.
+
+Both also run on the task queue's schedule (``portal.impact.periodic``).
+"""
 
 from __future__ import annotations
 
@@ -8,16 +11,15 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.core.times import previous_month
+from portal.impact.periodic import remind_about_waiting_outputs
+
 impact_cli = AppGroup("impact", help="Impact reports and response reminders.")
-
-
-def _previous_month(today: date) -> date:
-    return date(today.year - 1, 12, 1) if today.month == 1 else date(today.year, today.month - 1, 1)
 
 
 def _parse_month(value: str | None) -> date:
     if not value:
-        return _previous_month(datetime.now(UTC).date())
+        return previous_month(datetime.now(UTC).date())
     try:
         parsed = datetime.strptime(value, "%Y-%m")
     except ValueError as error:
@@ -41,10 +43,5 @@ def monthly_report_command(month: str | None) -> None:
 @impact_cli.command("send-reminders")
 def send_reminders_command() -> None:
     """Remind about outputs that have waited for a response longer than the set number of days."""
-    from portal.impact.services import send_response_reminders
-
-    count = send_response_reminders(
-        now=datetime.now(UTC),
-        overdue_after_days=current_app.config["PORTAL"].impact_response_days,
-    )
+    count = remind_about_waiting_outputs()
     click.echo(f"Reminded about {count} outputs.")

@@ -27,7 +27,7 @@ def seed_impact() -> Iterable[str]:
     if db.session.scalars(select(Activity).where(Activity.source_type == "demo")).first():
         return []
     unit = db.session.scalars(select(OrgUnit).where(OrgUnit.kind == OrgUnitKind.UNIT)).first()
-    residents = list(db.session.scalars(select(User).where(User.email.like("%demo.osallistu.fi"))))
+    residents = db.all(select(User).where(User.email.like("%demo.osallistu.fi")))
     today = date.today()
     workshop = register_activity(
         kind=ActivityKind.WORKSHOP,

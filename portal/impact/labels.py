@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from portal.impact.models import ActivityKind, Decision, ImplementationStatus, OutputKind
 
@@ -22,7 +23,7 @@ def kind_labels() -> dict[str, object]:
 def output_kind_labels() -> dict[str, object]:
     return {
         OutputKind.RECOMMENDATION: _l("Recommendation"),
-        OutputKind.STATEMENT: _l("Statement"),
+        OutputKind.STATEMENT: _lp("council output", "Statement"),
         OutputKind.OPINION_GROUP_VIEW: _l("View of an opinion group"),
         OutputKind.CONSENSUS: _l("Shared view"),
         OutputKind.INITIATIVE_PROPOSAL: _l("Proposal of an initiative"),

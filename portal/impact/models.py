@@ -23,6 +23,20 @@ class ActivityKind(enum.StrEnum):
     FEEDBACK = "feedback"
 
 
+class EventType(enum.StrEnum):
+    """The occasion a participation records, named once for every domain.
+
+    The fees domain pays for meetings, panel sessions and assignments; the owning domain's
+    ``event_id`` says which one.
+    """
+
+    COUNCIL_MEETING = "council_meeting"
+    PANEL_SESSION = "panel_session"
+    EXPERT_ASSIGNMENT = "expert_assignment"
+    DELIBERATION = "deliberation"
+    WORKSHOP_SESSION = "demo_session"
+
+
 class ActivityStatus(enum.StrEnum):
     PLANNED = "planned"
     OPEN = "open"
@@ -69,6 +83,8 @@ class Activity(IdMixin, Base):
 
     kind: Mapped[str] = mapped_column(String(30), index=True)
     title: Mapped[str] = mapped_column(String(300))
+    # The Swedish title where the source has one (e.g. a council's Swedish name).
+    title_sv: Mapped[str] = mapped_column(String(300), default="", server_default="")
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     service_area_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     starts_on: Mapped[date | None] = mapped_column(index=True)

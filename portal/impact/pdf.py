@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from fpdf import FPDF
+from flask_babel import pgettext
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 from portal.core.i18n import _format_date, number, percent
 from portal.impact.reports import DIMENSIONS, ImpactReport
@@ -44,6 +47,9 @@ def report_pdf(
 ) -> bytes:
     """Render the period summary (key figures, trend, kinds, representativeness) as PDF."""
     period = report.criteria.period
+    # fpdf2 takes a second to import; only PDF downloads need it.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(_latin1(_("Participation and its impact")))
     pdf.add_page()
@@ -121,7 +127,7 @@ def report_pdf(
         )
     _table(
         pdf,
-        [_("Kind"), _("Participants"), _("Hours"), _("Outputs"), _("Responded")],
+        [pgettext("activity", "Kind"), _("Participants"), _("Hours"), _("Outputs"), _("Responded")],
         kind_rows,
         (60, 30, 30, 30, 30),
     )

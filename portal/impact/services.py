@@ -19,11 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from portal.accounts.models import OrgUnit, OrgUnitKind, User, UserRole
-from portal.core.audit import changed_fields, record_audit
+from portal.core.audit import DomainAudit, changed_fields
 from portal.core.mail import queue_mail
 from portal.core.models import AuditEntry
 from portal.core.permissions import Role
-from portal.core.personal_data import register_personal_data
 from portal.core.urls import external_url
 from portal.extensions import db
 from portal.impact.metrics import Period, Reach, reach
@@ -37,6 +36,8 @@ from portal.impact.models import (
     Participation,
     Response,
 )
+
+audit = DomainAudit("impact")
 
 
 class ResponseError(ValueError):
@@ -53,6 +54,7 @@ def register_activity(
     title: str,
     source_type: str,
     source_id: int,
+    title_sv: str = "",
     org_unit: OrgUnit | None = None,
     starts_on: date | None = None,
     ends_on: date | None = None,
@@ -67,6 +69,7 @@ def register_activity(
         db.session.add(activity)
     activity.kind = kind
     activity.title = title
+    activity.title_sv = title_sv
     activity.org_unit_id = org_unit.id if org_unit else None
     area = org_unit.service_area if org_unit else None
     activity.service_area_id = area.id if area else None
@@ -113,6 +116,42 @@ def record_participation(
     participation.hours = hours if attendance != Attendance.ABSENT else Decimal("0")
     db.session.flush()
     return participation
+
+
+def activities_ended_between(start: date, end: date) -> list[Activity]:
+    """Activities whose end date falls in ``start``-``end`` (inclusive), oldest first."""
+    return list(
+        db.session.scalars(
+            select(Activity)
+            .where(Activity.ends_on >= start, Activity.ends_on <= end)
+            .order_by(Activity.ends_on, Activity.id)
+        )
+    )
+
+
+def activity_unit_id(activity_id: int) -> int | None:
+    """The unit an activity belongs to (``None`` for county-wide ones)."""
+    activity = db.session.get(Activity, activity_id)
+    return activity.org_unit_id if activity is not None else None
+
+
+def participants_of(activity: Activity) -> list[User]:
+    """The people who took part (present or remote) in ``activity``, each once."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.id.in_(
+                    select(Participation.user_id).where(
+                        Participation.activity_id == activity.id,
+                        Participation.attendance != Attendance.ABSENT,
+                    )
+                ),
+                User.erased_at.is_(None),
+            )
+            .order_by(User.id)
+        )
+    )
 
 
 def register_output(
@@ -192,16 +231,14 @@ def record_response(
     response.implementation_status = implementation_status
     response.implementation_planned_on = implementation_planned_on
     response.implemented_on = implemented_on
-    record_audit(
-        actor=actor,
-        action="impact.response_recorded",
-        object_type="output",
-        object_id=output.id,
-        changes={
-            "before": before,
-            "after": {"decision": decision, "status": implementation_status},
-            "fields": changed_fields(before_fields, _response_fields(response)),
-        },
+    audit(
+        actor,
+        "response_recorded",
+        "output",
+        output.id,
+        before=before,
+        after={"decision": decision, "status": implementation_status},
+        fields=changed_fields(before_fields, _response_fields(response)),
     )
     db.session.commit()
     return response
@@ -326,12 +363,10 @@ def public_outputs_query(*, search: str = "", state: str = "all") -> Select[tupl
 
 def response_history(output: Output) -> list[AuditEntry]:
     """Every recorded change of the output's response, oldest first, with the actor."""
-    return list(
-        db.session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.object_type == "output", AuditEntry.object_id == str(output.id))
-            .order_by(AuditEntry.created_at.asc(), AuditEntry.id.asc())
-        )
+    return db.all(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == "output", AuditEntry.object_id == str(output.id))
+        .order_by(AuditEntry.created_at.asc(), AuditEntry.id.asc())
     )
 
 
@@ -353,17 +388,15 @@ def _recipient_locale(email: str) -> str:
 
 
 def _decision_maker_emails() -> list[str]:
-    return list(
-        db.session.scalars(
-            select(User.email)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                UserRole.role == Role.DECISION_MAKER,
-                User.is_active.is_(True),
-                User.email.is_not(None),
-            )
-            .order_by(User.email)
+    return db.all(
+        select(User.email)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            UserRole.role == Role.DECISION_MAKER,
+            User.is_active.is_(True),
+            User.email.is_not(None),
         )
+        .order_by(User.email)
     )
 
 
@@ -569,11 +602,7 @@ def send_monthly_report(*, unit: OrgUnit, month: date, overdue_after_days: int) 
 
 def send_monthly_reports(*, month: date, overdue_after_days: int) -> int:
     """Send every unit manager their monthly report for ``month``; returns how many were sent."""
-    units = list(
-        db.session.scalars(
-            select(OrgUnit).where(OrgUnit.manager_email.is_not(None)).order_by(OrgUnit.id)
-        )
-    )
+    units = db.all(select(OrgUnit).where(OrgUnit.manager_email.is_not(None)).order_by(OrgUnit.id))
     return sum(
         send_monthly_report(unit=unit, month=month, overdue_after_days=overdue_after_days)
         for unit in units
@@ -583,7 +612,7 @@ def send_monthly_reports(*, month: date, overdue_after_days: int) -> int:
 # --- personal data ---------------------------------------------------------------------
 
 
-def _export_participations(user: User) -> list[dict[str, Any]]:
+def export_personal_data(user: User) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(
             Activity.title,
@@ -610,14 +639,9 @@ def _export_participations(user: User) -> list[dict[str, Any]]:
     ]
 
 
-def _erase_participations(user: User) -> None:
+def erase_personal_data(user: User) -> None:
     """Keep the rows: once the person is a tombstone they are anonymous attendance counts.
 
     Reports and fee totals stay correct, and nothing in a participation identifies the
     person once their ``users`` row is emptied by the accounts domain.
     """
-
-
-register_personal_data(
-    "impact_participations", export=_export_participations, erase=_erase_participations
-)

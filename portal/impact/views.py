@@ -21,11 +21,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.accounts.models import OrgUnit
+from portal.core import charts
 from portal.core.i18n import current_locale, number, percent
 from portal.core.paging import paginate
 from portal.core.permissions import permission_required, public, user_has_permission
 from portal.extensions import db
-from portal.impact import charts
+from portal.feedback import services as feedback_services
 from portal.impact.forms import OutputFilterForm, PublicSearchForm, ReportFilterForm, ResponseForm
 from portal.impact.labels import (
     category_labels,
@@ -171,7 +173,7 @@ def _chart_context(report: ImpactReport, units: list[Any]) -> dict[str, Any]:
                     [percent(share.share, 1), percent(share.population_share, 1)],
                 )
             )
-        representation[dimension] = charts.horizontal_bars(rows, bar_height=14, gap=8)
+        representation[dimension] = charts.horizontal_bars(rows)
     names = _names(units)
     return {
         "unit_rows": _group_rows(report.reach_by_unit, report.responsiveness_by_unit, names),
@@ -205,10 +207,14 @@ def dashboard() -> Any:
         ),
         now=datetime.now(UTC),
     ).limit(10)
+    experience_unit = db.session.get(OrgUnit, criteria.unit_id) if criteria.unit_id else None
     return render_template(
         "impact/dashboard.html",
         form=form,
         report=report,
+        experience=feedback_services.experience_summary(
+            criteria.period.start, criteria.period.end, experience_unit
+        ),
         recent_outputs=list(db.session.scalars(recent).unique()),
         unit_names=_names(units),
         query=request.args.to_dict(),

@@ -6,7 +6,8 @@ reaches the yearly threshold (by default 2 % of the residents entitled to vote) 
 initiative must be taken up within a handling period (by default six months). The rule is
 data (``InitiativeSettings``) and the arithmetic is in the pure module ``rules``.
 
-Two commands belong in a daily cron job: ``flask --app wsgi initiatives end-collections``
-(submits initiatives whose collection time has ended and purges expired unconfirmed
-supports) and ``flask --app wsgi initiatives remind`` (due-date reminders; idempotent).
+Two pieces of daily work run as periodic tasks on the task queue (``flask --app wsgi
+worker``): ending collections whose time is up (which also purges expired unconfirmed
+supports) and due-date reminders (idempotent). The same work can be run by hand with
+``flask --app wsgi initiatives end-collections`` and ``... initiatives remind``.
 """

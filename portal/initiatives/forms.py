@@ -7,7 +7,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    EmailField,
     IntegerField,
     RadioField,
     SelectField,
@@ -18,7 +17,6 @@ from wtforms import (
 from wtforms.validators import (
     URL,
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -26,22 +24,14 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.core.forms import Form, no_markup, strip_filter
-
-
-def _email_field(label: object) -> EmailField:
-    return EmailField(
-        label,
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter your email address.")),
-            Length(max=254, message=_l("An email address has at most 254 characters.")),
-            Email(
-                message=_l("Enter an email address in the form name@example.fi."),
-                check_deliverability=False,
-            ),
-        ],
-    )
+from portal.core.forms import (
+    Form,
+    email_field,
+    no_markup,
+    own_email_field,
+    person_name_field,
+    strip_filter,
+)
 
 
 class InitiativeForm(Form):
@@ -86,30 +76,23 @@ class InitiativeForm(Form):
     contact_phone = StringField(
         _l("Phone number (optional, not public)"),
         filters=[strip_filter],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
         validators=[Optional(), Length(max=40, message=_l("At most 40 characters.")), no_markup],
     )
 
 
 class InviteForm(Form):
-    email = _email_field(_l("Co-initiator's email address"))
+    email = email_field(_l("Co-initiator's email address"), message=_l("Enter your email address."))
 
 
 class SupportForm(Form):
-    name = StringField(
-        _l("Name"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter your name.")),
-            Length(max=200, message=_l("A name has at most 200 characters.")),
-            no_markup,
-        ],
-    )
+    name = person_name_field()
     municipality = SelectField(
         _l("Municipality of residence"),
         coerce=int,
         validators=[InputRequired(message=_l("Choose your municipality."))],
     )
-    email = _email_field(_l("Email address"))
+    email = own_email_field()
     notify_decision = BooleanField(_l("Email me the decision on this initiative"))
 
     def validate_municipality(self, field: SelectField) -> None:
@@ -196,7 +179,7 @@ class SettingsForm(Form):
         ],
     )
     support_percent = DecimalField(
-        _l("Support share (%)"),
+        _l("Support share (per cent)"),
         places=2,
         default=2,
         validators=[

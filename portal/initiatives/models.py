@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import OrgUnit, User
-from portal.core.db import Base, IdMixin, utcnow
+from portal.core.db import Base, IdMixin, owned_rows, utcnow
 from portal.core.encryption import EncryptedText
 from portal.core.models import Municipality
 
@@ -111,9 +111,7 @@ class Initiative(IdMixin, Base):
     service_area: Mapped[OrgUnit | None] = relationship(lazy="joined")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="joined")
     assigned_user: Mapped[User | None] = relationship(foreign_keys=[assigned_user_id])
-    initiators: Mapped[list[Initiator]] = relationship(
-        back_populates="initiative", cascade="all, delete-orphan", lazy="selectin"
-    )
+    initiators: Mapped[list[Initiator]] = owned_rows("initiative")
 
     @property
     def is_public(self) -> bool:

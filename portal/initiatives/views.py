@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.models import OrgUnit, User, UserRole
+from portal.core.csv_export import csv_response
 from portal.core.forms import ActionForm, choice_list
 from portal.core.i18n import current_locale
 from portal.core.models import Municipality
@@ -24,9 +28,9 @@ from portal.core.permissions import (
     public,
     user_has_permission,
 )
+from portal.core.views_helpers import form_status, run_action, submit_form
 from portal.extensions import db, limiter
 from portal.initiatives import services
-from portal.initiatives.cli import register_commands
 from portal.initiatives.forms import (
     AbuseReportForm,
     AssignForm,
@@ -58,7 +62,7 @@ def state_labels() -> dict[str, str]:
         S.SUBMITTED: _("Submitted"),
         S.IN_PROCESSING: _("In processing"),
         S.DECIDED: _("Decided"),
-        S.CLOSED: _("Closed"),
+        S.CLOSED: pgettext("initiative state", "Closed"),
     }
 
 
@@ -87,6 +91,10 @@ def _error_message(code: str) -> str:
         "wrong_state": _("That cannot be done in the initiative's current state."),
         "already_invited": _("That address has already been invited."),
         "already_initiator": _("That person is already an initiator."),
+        "not_invited_address": _(
+            "This invitation was sent to another email address. Sign in with the address "
+            "the invitation was sent to."
+        ),
         "invalid_link": _("The link is invalid, already used or expired."),
         "reason_required": _("Write the reason."),
         "not_collecting": _("The initiative is not collecting support at the moment."),
@@ -99,6 +107,18 @@ def _error_message(code: str) -> str:
         "bad_months": _("Enter 1 to 36 months."),
     }
     return messages.get(code, _("The request could not be completed."))
+
+
+def _error_text(error: services.InitiativeError) -> str:
+    return _error_message(error.code)
+
+
+_run_action = partial(run_action, messages=_error_text)
+_submit_form = partial(submit_form, messages=_error_text)
+
+
+def _page_url(initiative_id: int) -> str:
+    return url_for("initiatives.show_initiative", initiative_id=initiative_id)
 
 
 def _can_manage() -> bool:
@@ -114,6 +134,13 @@ def _visible_or_404(initiative: Initiative) -> None:
     if _can_manage() and initiative.state != S.DRAFT:
         return
     abort(404)
+
+
+def _public_or_404(initiative_id: int) -> Initiative:
+    initiative = db.get_or_404(Initiative, initiative_id)
+    if not initiative.is_public:
+        abort(404)
+    return initiative
 
 
 def _own_or_403(initiative: Initiative) -> None:
@@ -195,14 +222,12 @@ def show_initiative(initiative_id: int) -> Any:
 @public
 @limiter.limit("20 per hour", methods=["POST"])
 def support_initiative(initiative_id: int) -> Any:
-    initiative = db.get_or_404(Initiative, initiative_id)
-    if not initiative.is_public:
-        abort(404)
+    initiative = _public_or_404(initiative_id)
     form = SupportForm()
     form.municipality.choices = _municipality_choices()
     if initiative.state != S.COLLECTING:
         flash(_error_message("not_collecting"), "error")
-        return redirect(url_for("initiatives.show_initiative", initiative_id=initiative.id))
+        return redirect(_page_url(initiative.id))
     if form.validate_on_submit():
         municipality = (
             db.session.get(Municipality, form.municipality.data)
@@ -220,51 +245,77 @@ def support_initiative(initiative_id: int) -> Any:
         return render_template(
             "initiatives/support_sent.html", initiative=initiative, email=form.email.data
         )
-    status = 400 if request.method == "POST" else 200
+    status = form_status(form)
     return render_template("initiatives/support.html", initiative=initiative, form=form), status
 
 
-@bp.get("/support/<token>")
-@public
-def confirm_support(token: str) -> Any:
+def _confirm_by_link(
+    find: Callable[[], Initiative],
+    confirm: Callable[[], int],
+    *,
+    success: str,
+    template: str,
+    failure_endpoint: str,
+) -> Any:
+    """A page reached by an emailed link, with a button that does what the link is for.
+
+    ``find`` checks the link and returns the initiative to show; ``confirm`` acts on the
+    link and returns the id of the initiative to go to. Both raise for a link that is bad
+    or used up, which sends the visitor to ``failure_endpoint`` with the reason.
+    """
     try:
-        support = services.confirm_support(secret=token)
+        initiative = find()
     except services.InitiativeError as error:
         flash(_error_message(error.code), "error")
-        return redirect(url_for("initiatives.list_initiatives"))
-    flash(_("Thank you! Your support is confirmed and counted."), "success")
-    return redirect(url_for("initiatives.show_initiative", initiative_id=support.initiative_id))
+        return redirect(url_for(failure_endpoint))
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            initiative_id = confirm()
+        except services.InitiativeError as error:
+            flash(_error_message(error.code), "error")
+            return redirect(url_for(failure_endpoint))
+        flash(success, "success")
+        return redirect(_page_url(initiative_id))
+    return render_template(template, initiative=initiative, form=form)
+
+
+def _initiative_of(support: Any) -> Initiative:
+    return db.session.get(Initiative, support.initiative_id)
+
+
+@bp.route("/support/<token>", methods=["GET", "POST"])
+@public
+def confirm_support(token: str) -> Any:
+    # The link only opens a page with a button: mail scanners follow links, and must not
+    # count a support for someone who never confirmed it.
+    return _confirm_by_link(
+        lambda: _initiative_of(services.support_for_confirmation(token)),
+        lambda: services.confirm_support(secret=token).initiative_id,
+        success=_("Thank you! Your support is confirmed and counted."),
+        template="initiatives/confirm_support.html",
+        failure_endpoint="initiatives.list_initiatives",
+    )
 
 
 @bp.route("/support/<token>/withdraw", methods=["GET", "POST"])
 @public
 def withdraw_support(token: str) -> Any:
     # The link only opens a page: mail scanners follow links, and must not withdraw anything.
-    try:
-        support = services.support_for_withdrawal(token)
-    except services.InitiativeError as error:
-        flash(_error_message(error.code), "error")
-        return redirect(url_for("initiatives.list_initiatives"))
-    form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            initiative = services.withdraw_support(secret=token)
-        except services.InitiativeError as error:
-            flash(_error_message(error.code), "error")
-            return redirect(url_for("initiatives.list_initiatives"))
-        flash(_("Your support is withdrawn and your details are deleted."), "success")
-        return redirect(url_for("initiatives.show_initiative", initiative_id=initiative.id))
-    initiative = db.session.get(Initiative, support.initiative_id)
-    return render_template("initiatives/withdraw_support.html", initiative=initiative, form=form)
+    return _confirm_by_link(
+        lambda: _initiative_of(services.support_for_withdrawal(token)),
+        lambda: services.withdraw_support(secret=token).id,
+        success=_("Your support is withdrawn and your details are deleted."),
+        template="initiatives/withdraw_support.html",
+        failure_endpoint="initiatives.list_initiatives",
+    )
 
 
 @bp.route("/<int:initiative_id>/report", methods=["GET", "POST"])
 @public
 @limiter.limit("10 per hour", methods=["POST"])
 def report_initiative(initiative_id: int) -> Any:
-    initiative = db.get_or_404(Initiative, initiative_id)
-    if not initiative.is_public:
-        abort(404)
+    initiative = _public_or_404(initiative_id)
     form = AbuseReportForm()
     form.reason.choices = choice_list(abuse_reason_labels().items())
     if form.validate_on_submit():
@@ -272,8 +323,8 @@ def report_initiative(initiative_id: int) -> Any:
             initiative=initiative, reason=form.reason.data, message=form.message.data or ""
         )
         flash(_("Thank you. The coordinators will look at your report."), "success")
-        return redirect(url_for("initiatives.show_initiative", initiative_id=initiative.id))
-    status = 400 if request.method == "POST" else 200
+        return redirect(_page_url(initiative.id))
+    status = form_status(form)
     return render_template("initiatives/report.html", initiative=initiative, form=form), status
 
 
@@ -305,11 +356,7 @@ def annual_report_csv() -> Any:
         state_labels=state_labels(),
         decision_labels=decision_labels(),
     )
-    return Response(
-        "\ufeff" + body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=initiatives-{year}.csv"},
-    )
+    return csv_response(body, f"initiatives-{year}.csv")
 
 
 # --- initiators -----------------------------------------------------------------------
@@ -346,8 +393,8 @@ def new_initiative() -> Any:
     if form.validate_on_submit():
         initiative = services.create_initiative(actor=current_user, **_form_values(form))
         flash(_("The draft is saved. Check it and send it for checking."), "success")
-        return redirect(url_for("initiatives.show_initiative", initiative_id=initiative.id))
-    status = 400 if request.method == "POST" else 200
+        return redirect(_page_url(initiative.id))
+    status = form_status(form)
     similar = services.similar_initiatives(form.title.data) if form.title.data else []
     return render_template(
         "initiatives/form.html", form=form, initiative=None, similar=similar
@@ -366,8 +413,8 @@ def edit_initiative(initiative_id: int) -> Any:
     if form.validate_on_submit():
         services.update_initiative(actor=current_user, initiative=initiative, **_form_values(form))
         flash(_("The changes are saved."), "success")
-        return redirect(url_for("initiatives.show_initiative", initiative_id=initiative.id))
-    status = 400 if request.method == "POST" else 200
+        return redirect(_page_url(initiative.id))
+    status = form_status(form)
     return render_template(
         "initiatives/form.html", form=form, initiative=initiative, similar=[]
     ), status
@@ -376,14 +423,11 @@ def edit_initiative(initiative_id: int) -> Any:
 def _initiator_action(initiative_id: int, action: Any, done: str) -> Any:
     initiative = db.get_or_404(Initiative, initiative_id)
     _own_or_403(initiative)
-    if ActionForm().validate_on_submit():
-        try:
-            action(actor=current_user, initiative=initiative)
-        except services.InitiativeError as error:
-            flash(_error_message(error.code), "error")
-        else:
-            flash(done, "success")
-    return redirect(url_for("initiatives.show_initiative", initiative_id=initiative.id))
+    return _run_action(
+        lambda: action(actor=current_user, initiative=initiative),
+        success=done,
+        then=_page_url(initiative.id),
+    )
 
 
 @bp.post("/<int:initiative_id>/send")
@@ -421,38 +465,32 @@ def invite_co_initiator(initiative_id: int) -> Any:
     initiative = db.get_or_404(Initiative, initiative_id)
     _own_or_403(initiative)
     form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            services.invite_co_initiator(
-                actor=current_user, initiative=initiative, email=form.email.data
-            )
-        except services.InitiativeError as error:
-            form.email.errors = [*form.email.errors, _error_message(error.code)]
-        else:
-            flash(_("The invitation is sent."), "success")
-            return redirect(url_for("initiatives.show_initiative", initiative_id=initiative.id))
-    return _render_page(initiative, invite_form=form), 400
+    done = _submit_form(
+        form,
+        lambda: services.invite_co_initiator(
+            actor=current_user, initiative=initiative, email=form.email.data
+        ),
+        success=_("The invitation is sent."),
+        then=_page_url(initiative.id),
+        error_field=form.email,
+    )
+    return done or (_render_page(initiative, invite_form=form), 400)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @login_required
 def accept_invitation(token: str) -> Any:
-    try:
+    def find() -> Initiative:
         invitation = services.invitation_for(token)
-    except services.InitiativeError as error:
-        flash(_error_message(error.code), "error")
-        return redirect(url_for("initiatives.my_initiatives"))
-    form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            initiative = services.accept_invitation(actor=current_user, secret=token)
-        except services.InitiativeError as error:
-            flash(_error_message(error.code), "error")
-            return redirect(url_for("initiatives.my_initiatives"))
-        flash(_("You are now a co-initiator."), "success")
-        return redirect(url_for("initiatives.show_initiative", initiative_id=initiative.id))
-    return render_template(
-        "initiatives/invitation.html", initiative=invitation.initiative, form=form
+        services.ensure_invited_person(actor=current_user, invitation=invitation)
+        return invitation.initiative
+
+    return _confirm_by_link(
+        find,
+        lambda: services.accept_invitation(actor=current_user, secret=token).id,
+        success=_("You are now a co-initiator."),
+        template="initiatives/invitation.html",
+        failure_endpoint="initiatives.my_initiatives",
     )
 
 
@@ -508,7 +546,7 @@ def publish_initiative(initiative_id: int) -> Any:
             flash(_error_message(error.code), "error")
             return redirect(url_for("initiatives.check_initiative", initiative_id=initiative.id))
         flash(_("The initiative is published and collects support."), "success")
-    return redirect(url_for("initiatives.show_initiative", initiative_id=initiative.id))
+    return redirect(_page_url(initiative.id))
 
 
 @bp.post("/<int:initiative_id>/return")
@@ -516,17 +554,16 @@ def publish_initiative(initiative_id: int) -> Any:
 def return_initiative(initiative_id: int) -> Any:
     initiative = db.get_or_404(Initiative, initiative_id)
     form = ReturnForm()
-    if form.validate_on_submit():
-        try:
-            services.return_initiative(
-                actor=current_user, initiative=initiative, reason=form.reason.data
-            )
-        except services.InitiativeError as error:
-            form.reason.errors = [*form.reason.errors, _error_message(error.code)]
-        else:
-            flash(_("The initiative is returned to its initiators."), "success")
-            return redirect(url_for("initiatives.manage"))
-    return _render_check(initiative, form), 400
+    done = _submit_form(
+        form,
+        lambda: services.return_initiative(
+            actor=current_user, initiative=initiative, reason=form.reason.data
+        ),
+        success=_("The initiative is returned to its initiators."),
+        then=url_for("initiatives.manage"),
+        error_field=form.reason,
+    )
+    return done or (_render_check(initiative, form), 400)
 
 
 def _assignee_choices() -> list[Any]:
@@ -586,13 +623,7 @@ def export_supporters(initiative_id: int) -> Any:
         initiative=initiative,
         other_label=_("Other or outside the county"),
     )
-    return Response(
-        "\ufeff" + body,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f"attachment; filename=initiative-{initiative.id}-supporters.csv"
-        },
-    )
+    return csv_response(body, f"initiative-{initiative.id}-supporters.csv")
 
 
 @bp.post("/<int:initiative_id>/assign")
@@ -601,21 +632,20 @@ def assign_initiative(initiative_id: int) -> Any:
     initiative = db.get_or_404(Initiative, initiative_id)
     form = AssignForm()
     form.assigned_user.choices = _assignee_choices()
-    if form.validate_on_submit():
-        person = db.session.get(User, form.assigned_user.data) if form.assigned_user.data else None
-        try:
-            services.assign_initiative(
-                actor=current_user,
-                initiative=initiative,
-                assigned_to=form.assigned_to.data,
-                assigned_user=person,
-            )
-        except services.InitiativeError as error:
-            form.form_errors.append(_error_message(error.code))
-        else:
-            flash(_("The initiative is in processing."), "success")
-            return redirect(url_for("initiatives.process_initiative", initiative_id=initiative.id))
-    return _render_process(initiative, assign_form=form), 400
+    done = _submit_form(
+        form,
+        lambda: services.assign_initiative(
+            actor=current_user,
+            initiative=initiative,
+            assigned_to=form.assigned_to.data,
+            assigned_user=(
+                db.session.get(User, form.assigned_user.data) if form.assigned_user.data else None
+            ),
+        ),
+        success=_("The initiative is in processing."),
+        then=url_for("initiatives.process_initiative", initiative_id=initiative.id),
+    )
+    return done or (_render_process(initiative, assign_form=form), 400)
 
 
 @bp.post("/<int:initiative_id>/decide")
@@ -624,37 +654,32 @@ def decide_initiative(initiative_id: int) -> Any:
     initiative = db.get_or_404(Initiative, initiative_id)
     form = DecisionForm()
     form.decision.choices = choice_list(decision_labels().items())
-    if form.validate_on_submit():
-        try:
-            services.decide_initiative(
-                actor=current_user,
-                initiative=initiative,
-                decision=form.decision.data,
-                reason=form.reason.data,
-                measures=form.measures.data or "",
-                minutes_link=form.minutes_link.data or "",
-                decided_on=form.decided_on.data,
-            )
-        except services.InitiativeError as error:
-            form.form_errors.append(_error_message(error.code))
-        else:
-            flash(_("The decision is published and the initiators are told."), "success")
-            return redirect(url_for("initiatives.show_initiative", initiative_id=initiative.id))
-    return _render_process(initiative, decision_form=form), 400
+    done = _submit_form(
+        form,
+        lambda: services.decide_initiative(
+            actor=current_user,
+            initiative=initiative,
+            decision=form.decision.data,
+            reason=form.reason.data,
+            measures=form.measures.data or "",
+            minutes_link=form.minutes_link.data or "",
+            decided_on=form.decided_on.data,
+        ),
+        success=_("The decision is published and the initiators are told."),
+        then=_page_url(initiative.id),
+    )
+    return done or (_render_process(initiative, decision_form=form), 400)
 
 
 @bp.post("/<int:initiative_id>/close")
 @permission_required("initiatives.decide")
 def close_initiative(initiative_id: int) -> Any:
     initiative = db.get_or_404(Initiative, initiative_id)
-    if ActionForm().validate_on_submit():
-        try:
-            services.close_initiative(actor=current_user, initiative=initiative)
-        except services.InitiativeError as error:
-            flash(_error_message(error.code), "error")
-        else:
-            flash(_("The initiative is closed."), "success")
-    return redirect(url_for("initiatives.process_initiative", initiative_id=initiative.id))
+    return _run_action(
+        lambda: services.close_initiative(actor=current_user, initiative=initiative),
+        success=_("The initiative is closed."),
+        then=url_for("initiatives.process_initiative", initiative_id=initiative.id),
+    )
 
 
 @bp.get("/manage/reports")
@@ -672,10 +697,11 @@ def list_abuse_reports() -> Any:
 @permission_required("initiatives.check")
 def handle_abuse_report(report_id: int) -> Any:
     report = db.get_or_404(AbuseReport, report_id)
-    if ActionForm().validate_on_submit():
-        services.handle_abuse_report(actor=current_user, report=report)
-        flash(_("The report is marked handled."), "success")
-    return redirect(url_for("initiatives.list_abuse_reports"))
+    return _run_action(
+        lambda: services.handle_abuse_report(actor=current_user, report=report),
+        success=_("The report is marked handled."),
+        then=url_for("initiatives.list_abuse_reports"),
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -707,7 +733,7 @@ def edit_settings() -> Any:
         else:
             flash(_("The settings are saved."), "success")
             return redirect(url_for("initiatives.edit_settings", year=form.year.data))
-    status = 400 if request.method == "POST" else 200
+    status = form_status(form)
     return render_template(
         "initiatives/settings.html",
         form=form,
@@ -715,7 +741,3 @@ def edit_settings() -> Any:
         rule=current,
         population_label=_l("county population"),
     ), status
-
-
-# The daily commands (``flask --app wsgi initiatives ...``) hang off this blueprint.
-register_commands(bp)

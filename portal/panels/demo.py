@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from portal.accounts.models import User
+from portal.accounts.services import find_user_by_email
 from portal.core.population import AGE_BANDS
 from portal.extensions import db
 from portal.panels import services
@@ -43,9 +43,7 @@ def _volunteers(count: int) -> str:
 def seed_panels() -> Iterable[str]:
     if db.session.scalars(select(Panel).where(Panel.question == PILOT_QUESTION)).first():
         return []
-    coordinator = db.session.scalars(
-        select(User).where(User.email == "koordinaattori@demo.osallistu.fi")
-    ).first()
+    coordinator = find_user_by_email("koordinaattori@demo.osallistu.fi")
     if coordinator is None:
         return []
     starts = date.today() + timedelta(days=60)

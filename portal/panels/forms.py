@@ -19,7 +19,16 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
-from portal.core.forms import Form, MultiCheckboxField, choice_list, no_markup, strip_filter
+from portal.core.forms import (
+    Form,
+    MultiCheckboxField,
+    choice_list,
+    name_field,
+    no_markup,
+    strip_filter,
+    text_field,
+    title_field,
+)
 from portal.panels.features import FEATURES, parse_groups
 
 
@@ -33,20 +42,10 @@ def method_choices() -> list[Any]:
 
 
 class PanelForm(Form):
-    question = StringField(
-        _l("Question the panel answers"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter the question.")),
-            Length(max=300, message=_l("Use at most 300 characters.")),
-            no_markup,
-        ],
+    question = name_field(
+        _l("Question the panel answers"), _l("Enter the question."), max_length=300
     )
-    description = TextAreaField(
-        _l("Description"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=5000, message=_l("Use at most 5000 characters."))],
-    )
+    description = text_field(_l("Description"))
     size = IntegerField(
         _l("Number of panel members"),
         description=_l("Resident panels usually have 24 to 60 members."),
@@ -62,14 +61,13 @@ class PanelForm(Form):
         description=_l("The panel will match the county's population on these features."),
         validators=[DataRequired(message=_l("Choose at least one feature."))],
     )
-    municipality_groups = TextAreaField(
+    municipality_groups = text_field(
         _l("Municipality groups"),
+        max_length=2000,
         description=_l(
             "One group a line: a name, a colon and the municipalities, separated by commas. "
             "Municipalities not listed form the rest of the county."
         ),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=2000)],
     )
     pays_fee = BooleanField(
         _l("Members are paid a fee for attended sessions"),
@@ -115,11 +113,7 @@ class SeedForm(Form):
             no_markup,
         ],
     )
-    seed_source = StringField(
-        _l("Where the seed comes from"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=300), no_markup],
-    )
+    seed_source = name_field(_l("Where the seed comes from"), required=False, max_length=300)
     method = SelectField(_l("Method"), validators=[DataRequired()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -178,15 +172,7 @@ class ReplacementForm(Form):
 
 
 class SessionForm(Form):
-    title = StringField(
-        _l("Title"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter a title.")),
-            Length(max=200, message=_l("Use at most 200 characters.")),
-            no_markup,
-        ],
-    )
+    title = title_field()
     held_on = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter the date."))])
     hours = DecimalField(
         _l("Length in hours"),
@@ -196,21 +182,11 @@ class SessionForm(Form):
             NumberRange(min=0.25, max=24, message=_l("Enter a number from 0.25 to 24.")),
         ],
     )
-    location = StringField(
-        _l("Place"), filters=[strip_filter], validators=[Optional(), Length(max=200), no_markup]
-    )
+    location = name_field(_l("Place"), required=False)
 
 
 class MaterialForm(Form):
-    title = StringField(
-        _l("Title"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter a title.")),
-            Length(max=200, message=_l("Use at most 200 characters.")),
-            no_markup,
-        ],
-    )
+    title = title_field()
     url = URLField(
         _l("Link"),
         filters=[strip_filter],
@@ -220,21 +196,9 @@ class MaterialForm(Form):
             Length(max=500),
         ],
     )
-    text = TextAreaField(
-        _l("Text"), filters=[strip_filter], validators=[Optional(), Length(max=10_000)]
-    )
+    text = text_field(_l("Text"), max_length=10_000)
 
 
 class RecommendationForm(Form):
-    title = StringField(
-        _l("Recommendation"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Enter the recommendation.")),
-            Length(max=300, message=_l("Use at most 300 characters.")),
-            no_markup,
-        ],
-    )
-    text = TextAreaField(
-        _l("Reasoning"), filters=[strip_filter], validators=[Optional(), Length(max=10_000)]
-    )
+    title = name_field(_l("Recommendation"), _l("Enter the recommendation."), max_length=300)
+    text = text_field(_l("Reasoning"), max_length=10_000)

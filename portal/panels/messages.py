@@ -1,4 +1,4 @@
-"""Translated sentences for infeasible quotas and failed replacements.
+"""Translated sentences for infeasible quotas, failed replacements and solver problems.
 
 The selection module reports conflicts as data (:class:`~portal.panels.selection.Conflict`,
 :class:`~portal.panels.selection.QuotaChange`); draws store that data, and this module turns
@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from portal.core.i18n import current_locale
 from portal.panels.features import category_label, feature_label
-from portal.panels.selection import Feasibility, Replacement
+from portal.panels.selection import NOTE_PARTIAL, Feasibility, Replacement, SelectionSolverError
 
 
 def explanation_data(report: Feasibility | Replacement) -> dict[str, Any]:
@@ -107,3 +107,26 @@ def conflict_sentences(data: dict[str, Any]) -> list[str]:
 
 def change_sentences(data: dict[str, Any]) -> list[str]:
     return [_change_sentence(c) for c in data.get("changes", [])]
+
+
+def lottery_note_sentence(note: str) -> str:
+    """Sentence for :attr:`~portal.panels.selection.Distribution.note` (empty when none)."""
+    if note == NOTE_PARTIAL:
+        return _(
+            "The computation of the fairest lottery stopped early because of a solver problem. "
+            "The panel was drawn from the best lottery found before that: every panel in it "
+            "meets the quotas and the probabilities shown are exact, but they may be a little "
+            "less even than the fairest possible."
+        )
+    return ""
+
+
+def solver_failure_sentence(code: str = SelectionSolverError.code) -> str:
+    """Sentence for a draw whose lottery could not be computed (``SelectionSolverError``)."""
+    if code == SelectionSolverError.code:
+        return _(
+            "The lottery could not be computed because the optimisation solver failed, "
+            "although the quotas can be met. No panel was drawn. Try the draw again; if it "
+            "fails again, the details are in the server log."
+        )
+    return ""

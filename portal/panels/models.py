@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -102,6 +102,9 @@ class PanelCandidate(IdMixin, Base):
     )
 
 
+ONE_DRAW_CONDITION = "kind = 'draw' AND status IN ('queued', 'running', 'done')"
+
+
 class PanelDraw(IdMixin, Base):
     """One draw (or replacement draw) with everything needed to re-run and audit it."""
 
@@ -132,9 +135,21 @@ class PanelDraw(IdMixin, Base):
 
     job: Mapped[PanelDrawJob | None] = relationship(back_populates="draw", lazy="joined")
 
+    # One full draw per panel that is under way or done, enforced by the database: two
+    # coordinators pressing "draw" at once get one draw; a failed draw can be started again.
+    __table_args__ = (
+        Index(
+            "uq_panel_draws_one_per_panel",
+            "panel_id",
+            unique=True,
+            sqlite_where=text(ONE_DRAW_CONDITION),
+            postgresql_where=text(ONE_DRAW_CONDITION),
+        ),
+    )
+
 
 class PanelDrawJob(IdMixin, Base):
-    """The background computation of a draw and its progress, shown to the coordinator."""
+    """The background computation of a draw: its progress, heartbeat and attempts."""
 
     __tablename__ = "panel_draw_jobs"
 
@@ -150,6 +165,10 @@ class PanelDrawJob(IdMixin, Base):
     started_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # Written by the worker while it computes; a stale heartbeat means the worker is gone.
+    heartbeat_at: Mapped[datetime | None]
+    # Counts claims; a worker's writes only land while the attempt it claimed is current.
+    attempt: Mapped[int] = mapped_column(default=0, server_default="0")
 
     draw: Mapped[PanelDraw] = relationship(back_populates="job")
 

@@ -8,10 +8,11 @@ each of its values. Two methods are offered:
   selecting citizens' assemblies", Nature 596 (2021): among all probability distributions
   over quota-satisfying panels it picks the one whose smallest selection probability is as
   large as possible, then the second smallest, and so on. It is computed by column
-  generation: a linear programme over the panels found so far (HiGHS, via
-  ``scipy.optimize.linprog``) gives dual prices for the candidates, and an integer programme
-  (``scipy.optimize.milp``) searches for a panel worth more than the current ones at those
-  prices.
+  generation in :mod:`portal.panels.leximin`: a linear programme over the panels found so
+  far (HiGHS, via ``scipy.optimize.linprog``) gives dual prices for the candidates, and an
+  integer programme searches for a panel worth more than the current ones at those prices.
+  Every lottery is verified before it is returned; a solver failure part-way gives the best
+  verified lottery with :attr:`Distribution.note` set, never an exception.
 * ``legacy`` is the greedy draw long used by sortition practitioners: repeatedly take the
   category furthest below its minimum, pick a random candidate from it, and restart on dead
   ends. Its selection probabilities are only known by simulation, which is offered for
@@ -41,20 +42,20 @@ from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from portal.panels.leximin import (
+    MILP_OPTIONS,
+    NOTE_PARTIAL,  # noqa: F401 - re-exported: callers compare Distribution.note with it
+    PROBABILITY_NOISE,  # noqa: F401 - re-exported for callers of this module
+    PanelSpace,
+    SolverFailure,
+    leximin_lottery,
+)
 
 ProgressCallback = Callable[[float, str], None]
 Method = Literal["leximin", "legacy"]
 
-# Probabilities below this are solver noise, not a real chance of being selected.
-PROBABILITY_NOISE = 1e-9
-# A dual price above this marks a candidate group whose probability cannot rise any further.
-_DUAL_TOLERANCE = 1e-6
-# A new panel must beat the current ones by this much to be worth adding; smaller gains are
-# round-off in the LP duals and chasing them would never terminate.
-_PRICING_TOLERANCE = 1e-7
-_MAX_PRICING_ROUNDS = 20_000
-_EXTRA_COLUMNS = 3
 _MAX_LISTED_PROBLEMS = 20
 
 
@@ -164,6 +165,10 @@ class Distribution:
     of seats of every group; the members filling those seats are chosen uniformly within the
     group, so ``marginals[id]`` (the sum over panels of probability x seats / group size) is
     exactly each candidate's chance of being selected.
+
+    ``note`` is empty for a complete computation; :data:`NOTE_PARTIAL` marks a leximin
+    lottery that is valid (verified) but not fully leximin because the solver failed
+    part-way.
     """
 
     method: str
@@ -175,6 +180,7 @@ class Distribution:
     panels: tuple[PanelProfile, ...]
     marginals: Mapping[str, float] = field(hash=False)
     seconds: float = 0.0
+    note: str = ""
 
     @property
     def min_probability(self) -> float:
@@ -200,6 +206,20 @@ class SelectionInputError(ValueError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
         super().__init__("; ".join(self.problems))
+
+
+class SelectionSolverError(Exception):
+    """The solver failed on quotas that do admit a panel; no valid lottery was produced.
+
+    ``code`` names the failure for translated messages; ``diagnostic`` is the solver's own
+    explanation, for the log.
+    """
+
+    code = "solver_failed"
+
+    def __init__(self, diagnostic: str) -> None:
+        self.diagnostic = diagnostic
+        super().__init__(f"the panel lottery could not be computed: {diagnostic}")
 
 
 # ---------------------------------------------------------------------------------------
@@ -317,8 +337,7 @@ def _build_pool(candidates: Iterable[Candidate], categories: Iterable[Category],
 # Feasibility and explanations
 # ---------------------------------------------------------------------------------------
 
-# HiGHS stops at a 0.01 % gap by default; pricing must be exact or leximin can stop early.
-_MILP_OPTIONS = {"disp": False, "presolve": True, "mip_rel_gap": 0.0}
+_MILP_OPTIONS = MILP_OPTIONS
 
 
 def _relaxation(
@@ -353,8 +372,8 @@ def _relaxation(
         bounds=Bounds(np.zeros(n_groups + 2 * n_cats), upper),
         options=_MILP_OPTIONS,
     )
-    if res.x is None:  # pragma: no cover - the relaxation is always feasible when k <= n
-        raise RuntimeError(f"quota relaxation failed: {res.message}")
+    if res.x is None:  # the relaxation always has a solution when k <= n
+        raise SelectionSolverError(f"quota relaxation failed: {res.message}")
     x = np.round(res.x).astype(np.int64)
     lowered = x[n_groups : n_groups + n_cats]
     raised = x[n_groups + n_cats :]
@@ -457,75 +476,14 @@ def _pool_feasibility(pool: _Pool) -> Feasibility:
 # ---------------------------------------------------------------------------------------
 
 
-def _panel_constraints(pool: _Pool) -> list[LinearConstraint]:
-    constraints = [LinearConstraint(np.ones((1, len(pool.sizes))), pool.k, pool.k)]
-    if len(pool.lo):
-        constraints.append(LinearConstraint(pool.incidence, pool.lo, pool.hi))
-    return constraints
-
-
-def _best_panel(pool: _Pool, weights: np.ndarray) -> np.ndarray:
-    """Feasible seat vector maximising ``weights @ seats`` (the pricing problem)."""
-    res = milp(
-        -weights,
-        constraints=_panel_constraints(pool),
-        integrality=np.ones(len(pool.sizes)),
-        bounds=Bounds(np.zeros(len(pool.sizes)), pool.sizes),
-        options=_MILP_OPTIONS,
-    )
-    if res.x is None:  # pragma: no cover - only called after a feasibility check
-        raise RuntimeError(f"pricing problem failed: {res.message}")
-    return np.round(res.x).astype(np.int64)
-
-
-def _restricted_lp(
-    shares: np.ndarray, fixed: np.ndarray, fixed_value: np.ndarray
-) -> tuple[np.ndarray, float, np.ndarray]:
-    """Maximise the smallest unfixed group probability over the known panels.
-
-    ``shares`` is (panels, groups): seats / group size, i.e. each member's chance of being
-    on that panel. Returns (panel probabilities, optimum, dual price per group).
-    """
-    n_panels, n_groups = shares.shape
-    # Variables: one probability per panel, then z (the level being maximised).
-    cost = np.zeros(n_panels + 1)
-    cost[-1] = -1.0
-    a_ub = np.zeros((n_groups, n_panels + 1))
-    a_ub[:, :n_panels] = -shares.T
-    b_ub = np.zeros(n_groups)
-    free = ~fixed
-    a_ub[free, -1] = 1.0
-    # Fixed groups keep (just under, to absorb round-off) the level they were fixed at.
-    b_ub[fixed] = -(fixed_value[fixed] - PROBABILITY_NOISE)
-    a_eq = np.zeros((1, n_panels + 1))
-    a_eq[0, :n_panels] = 1.0
-    bounds = [(0.0, None)] * n_panels + [(None, None)]
-    res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0], bounds=bounds, method="highs")
-    if res.status != 0:  # pragma: no cover - the known panels always admit a solution
-        raise RuntimeError(f"leximin LP failed: {res.message}")
-    duals = np.maximum(-np.asarray(res.ineqlin.marginals), 0.0)
-    return np.asarray(res.x[:n_panels]), float(res.x[-1]), duals
-
-
-def _initial_panels(pool: _Pool) -> list[np.ndarray]:
-    # One panel favouring each group gives every selectable group a non-zero start, which
-    # spares many pricing rounds compared with starting from a single panel.
-    panels: dict[bytes, np.ndarray] = {}
-    for gi in range(len(pool.sizes)):
-        weights = np.full(len(pool.sizes), 1e-3 / max(pool.k, 1))
-        weights[gi] = 1.0
-        seats = _best_panel(pool, weights / pool.sizes)
-        panels.setdefault(seats.tobytes(), seats)
-    return list(panels.values())
-
-
-def _clean(probabilities: np.ndarray) -> np.ndarray:
-    probs = np.where(probabilities < PROBABILITY_NOISE, 0.0, probabilities)
-    return probs / probs.sum()
-
-
 def _distribution(
-    pool: _Pool, method: str, seats: Sequence[np.ndarray], probs: np.ndarray, seconds: float
+    pool: _Pool,
+    method: str,
+    seats: Sequence[np.ndarray],
+    probs: np.ndarray,
+    seconds: float,
+    *,
+    note: str = "",
 ) -> Distribution:
     order = sorted(
         (i for i in range(len(seats)) if probs[i] > 0), key=lambda i: tuple(seats[i].tolist())
@@ -552,6 +510,7 @@ def _distribution(
         panels=panels,
         marginals=MappingProxyType(dict(sorted(marginals.items()))),
         seconds=seconds,
+        note=note,
     )
 
 
@@ -567,6 +526,11 @@ def leximin_distribution(
     Returns a :class:`Feasibility` report instead when no panel satisfies the quotas.
     ``progress(fraction, message)`` is called as groups of candidates get their final
     probability, so a background job can show how far the computation is.
+
+    The lottery is always verified before it is returned. When HiGHS fails part-way, the
+    best verified lottery found so far is returned with ``note`` set to
+    :data:`NOTE_PARTIAL`; :class:`SelectionSolverError` is raised only when the solver
+    could not produce any valid lottery at all.
     """
     started = time.perf_counter()
     pool = _build_pool(candidates, categories, k)
@@ -575,60 +539,19 @@ def leximin_distribution(
         return report
     if progress:
         progress(0.0, "finding initial panels")
-
-    n_groups = len(pool.sizes)
-    panels = _initial_panels(pool)
-    known = {p.tobytes() for p in panels}
-    fixed = np.zeros(n_groups, dtype=bool)
-    fixed_value = np.zeros(n_groups)
-    probs = np.ones(1)
-    rounds = 0
-    while not fixed.all():
-        while True:
-            shares = np.array(panels, dtype=np.float64) / pool.sizes
-            probs, level, duals = _restricted_lp(shares, fixed, fixed_value)
-            # Value of the best known panel at the dual prices (equals the LP's dual bound).
-            best_known = float((shares @ duals).max())
-            candidate = _best_panel(pool, duals / pool.sizes)
-            value = float(duals @ (candidate / pool.sizes))
-            rounds += 1
-            if value <= best_known + _PRICING_TOLERANCE or candidate.tobytes() in known:
-                break
-            if rounds > _MAX_PRICING_ROUNDS:  # pragma: no cover - safety net
-                raise RuntimeError("leximin did not converge")
-            known.add(candidate.tobytes())
-            panels.append(candidate)
-            # Integer programmes are cheap next to re-solving the LP, so look for a few more
-            # improving panels that seat other groups before solving it again.
-            weights = duals / pool.sizes
-            used = candidate > 0
-            for _ in range(_EXTRA_COLUMNS):
-                weights = np.where(used, weights * 0.5, weights)
-                extra = _best_panel(pool, weights)
-                if (
-                    float(duals @ (extra / pool.sizes)) <= best_known + _PRICING_TOLERANCE
-                    or extra.tobytes() in known
-                ):
-                    break
-                known.add(extra.tobytes())
-                panels.append(extra)
-                used |= extra > 0
-        # Groups with a positive dual price cannot rise above ``level`` in any optimal
-        # lottery (complementary slackness), so their probability is final.
-        tight = (~fixed) & (duals > _DUAL_TOLERANCE)
-        if not tight.any():
-            tight = np.zeros(n_groups, dtype=bool)
-            tight[int(np.argmax(np.where(fixed, -1.0, duals)))] = True
-        fixed_value[tight] = level
-        fixed |= tight
-        if progress:
-            done = float(pool.sizes[fixed].sum()) / pool.n
-            progress(
-                done,
-                f"{int(pool.sizes[fixed].sum())} of {pool.n} candidates have their final "
-                f"probability (level {level:.4f}, {len(panels)} panels considered)",
-            )
-    result = _distribution(pool, "leximin", panels, _clean(probs), time.perf_counter() - started)
+    space = PanelSpace(pool.sizes, pool.incidence, pool.lo, pool.hi, pool.k)
+    try:
+        lottery = leximin_lottery(space, progress)
+    except SolverFailure as failure:
+        raise SelectionSolverError(failure.diagnostic) from failure
+    result = _distribution(
+        pool,
+        "leximin",
+        list(lottery.seats),
+        lottery.probabilities,
+        time.perf_counter() - started,
+        note=lottery.note,
+    )
     if progress:
         progress(1.0, "done")
     return result

@@ -12,13 +12,18 @@ size, seed and method always give the same result.
 from __future__ import annotations
 
 import csv
-import io
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from portal.core.text_input import (
+    csv_text_stream,
+    decode_upload,
+    fields_with_control_characters,
+    read_rows,
+)
 from portal.panels.selection import (
     Candidate,
     Category,
@@ -39,6 +44,10 @@ LEGACY_ESTIMATE_RUNS = 1_000
 _DIGITS = 9
 
 
+UNREADABLE_ROW = "the row cannot be read (a cell over 131,072 characters or an unclosed quote)"
+CONTROL_CHARACTERS = "invisible control characters (the file may not be a CSV text file)"
+
+
 class CsvFormatError(ValueError):
     """A CSV file cannot be used; ``problems`` lists every issue found, with line numbers."""
 
@@ -50,8 +59,10 @@ class CsvFormatError(ValueError):
 
 def _read_text(path: str | Path) -> str:
     # utf-8-sig strips the byte order mark that spreadsheet exports put first.
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        return handle.read()
+    text = decode_upload(Path(path).read_bytes())
+    if text is None:
+        raise CsvFormatError(Path(path).name, ["the file is not a CSV text file"])
+    return text
 
 
 def _rows(text: str, source: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -63,15 +74,25 @@ def _rows(text: str, source: str) -> tuple[list[str], list[tuple[int, dict[str, 
     for candidate in (";", "\t"):
         if candidate in header_line and "," not in header_line:
             delimiter = candidate
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
+    reader = csv.reader(csv_text_stream(text), delimiter=delimiter)
+    line, first = next(read_rows(reader))
+    if first is None:
+        raise CsvFormatError(source, [f"line {line}: {UNREADABLE_ROW}"])
+    header = [h.strip() for h in first]
     problems = []
+    if fields_with_control_characters((h, h) for h in header):
+        raise CsvFormatError(source, [f"line 1: {CONTROL_CHARACTERS}"])
     if len(set(header)) != len(header):
         repeated = sorted({h for h in header if header.count(h) > 1})
         problems.append(f"line 1: column names repeated: {', '.join(repeated)}")
     rows: list[tuple[int, dict[str, str]]] = []
-    for row in reader:
-        line = reader.line_num
+    for line, row in read_rows(reader):
+        if row is None:
+            problems.append(f"line {line}: {UNREADABLE_ROW}")
+            continue
+        if fields_with_control_characters((str(i), cell) for i, cell in enumerate(row)):
+            problems.append(f"line {line}: {CONTROL_CHARACTERS}")
+            continue
         if not any(cell.strip() for cell in row):
             continue  # blank lines are common at the end of exported files
         if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
@@ -208,6 +229,7 @@ def distribution_to_dict(distribution: Distribution) -> dict[str, Any]:
         ],
         "marginals": dict(distribution.marginals),
         "seconds": distribution.seconds,
+        "note": distribution.note,
     }
 
 
@@ -229,6 +251,7 @@ def distribution_from_dict(data: Mapping[str, Any]) -> Distribution:
         ),
         marginals=MappingProxyType({str(k): float(v) for k, v in data["marginals"].items()}),
         seconds=float(data.get("seconds", 0.0)),
+        note=str(data.get("note", "")),
     )
 
 
@@ -292,11 +315,14 @@ def run_draw(
 ) -> dict[str, Any]:
     """Draw a panel from CSV files and return a JSON-ready summary.
 
-    The result is ``{"feasible", "panel", "probabilities", "min_probability", "seconds"}``;
+    The result is ``{"feasible", "panel", "probabilities", "min_probability", "note",
+    "seconds"}`` (``note`` is empty unless the lottery is the solver's best partial result);
     for infeasible quotas ``feasible`` is false and ``explanation`` (plus ``changes``, the
     smallest quota changes that would help) says why. With ``method="legacy"`` the
     probabilities are estimated from seeded simulation runs. Malformed files raise
-    :class:`CsvFormatError`, malformed data :class:`~portal.panels.selection.SelectionInputError`.
+    :class:`CsvFormatError`, malformed data :class:`~portal.panels.selection.SelectionInputError`;
+    a solver that cannot produce any valid lottery raises
+    :class:`~portal.panels.selection.SelectionSolverError`.
     """
     if method not in ("leximin", "legacy"):
         raise ValueError(f"unknown method {method!r}; use 'leximin' or 'legacy'")
@@ -314,5 +340,6 @@ def run_draw(
         "panel": list(panel),
         "probabilities": probabilities,
         "min_probability": round(dist.min_probability, _DIGITS),
+        "note": dist.note,
         "seconds": round(time.perf_counter() - started, 3),
     }

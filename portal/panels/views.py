@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,14 +20,20 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.core.csv_export import csv_response
 from portal.core.forms import ActionForm
-from portal.core.i18n import current_locale
+from portal.core.i18n import current_locale, mark_language
 from portal.core.permissions import login_required, permission_required, public
+from portal.core.text_input import decode_upload
+from portal.core.views_helpers import flash_domain_error, run_action, submit_form
 from portal.extensions import db
 from portal.impact.models import Attendance
 from portal.panels import services
 from portal.panels.features import (
     DEFAULT_MUNICIPALITY_GROUPS,
+    OTHER,
+    REST,
+    UNKNOWN,
     category_label,
     feature_label,
     format_groups,
@@ -45,7 +51,12 @@ from portal.panels.forms import (
     SessionForm,
     UploadForm,
 )
-from portal.panels.messages import change_sentences, conflict_sentences
+from portal.panels.messages import (
+    change_sentences,
+    conflict_sentences,
+    lottery_note_sentence,
+    solver_failure_sentence,
+)
 from portal.panels.models import (
     DrawKind,
     DrawStatus,
@@ -58,6 +69,7 @@ from portal.panels.models import (
     PanelSession,
     PanelStatus,
 )
+from portal.panels.reference import SETTINGS_FILENAME, reference_command, reference_settings
 
 bp = Blueprint("panels", __name__, url_prefix="/panels")
 
@@ -65,7 +77,7 @@ bp = Blueprint("panels", __name__, url_prefix="/panels")
 def _error_message(error: services.PanelError) -> list[str]:
     """Translated sentences for a panel rule that was broken."""
     code = error.code
-    details = error.details
+    details = error.params
     if code in ("infeasible", "replacement_infeasible"):
         lead = (
             _("No panel can meet these quotas with the current candidates.")
@@ -78,14 +90,18 @@ def _error_message(error: services.PanelError) -> list[str]:
         ]
     if code == "uncovered":
         return [
-            _(
-                "%(count)d candidates have the value “%(category)s”, which has no quota row. "
+            ngettext(
+                "%(num)d candidate has the value “%(category)s”, which has no quota row. "
+                "Propose the quotas again or remove that candidate.",
+                "%(num)d candidates have the value “%(category)s”, which has no quota row. "
                 "Propose the quotas again or remove those candidates.",
-                count=count,
+                count,
                 category=category_label(feature, value, current_locale()),
             )
             for feature, value, count in details["uncovered"]
         ]
+    if code == "csv_not_text":
+        return [_("The file is not a CSV text file (UTF-8 or Windows-1252). Save it as CSV.")]
     if code == "csv_format":
         return [
             _(
@@ -115,7 +131,6 @@ def _error_message(error: services.PanelError) -> list[str]:
             "panel size."
         ),
         "quota_rows": _("The quota table changed meanwhile. Check it and save again."),
-        "no_pool": _("The resident pool is not in use."),
         "not_member": _("That person is not on this panel."),
         "not_drawn": _("The panel has not been drawn yet."),
         "material_empty": _("Give a link or a text."),
@@ -128,13 +143,30 @@ def _error_message(error: services.PanelError) -> list[str]:
     return [messages.get(code, _("The request could not be completed."))]
 
 
+_submit_form = partial(submit_form, messages=_error_message)
+
+
 def _flash_error(error: services.PanelError) -> None:
-    for message in _error_message(error):
-        flash(message, "error")
+    flash_domain_error(_error_message, error)
 
 
 def _managed_panel(panel_id: int) -> Panel:
     return db.get_or_404(Panel, panel_id)
+
+
+def _part_of(panel: Panel, model: type[Any], object_id: int) -> Any:
+    """A candidate, member or session of ``panel`` (404 when it belongs to another panel)."""
+    item = db.get_or_404(model, object_id)
+    if item.panel_id != panel.id:
+        abort(404)
+    return item
+
+
+def _act(panel: Panel, call: Any, success: str, endpoint: str) -> Any:
+    """A button press (CSRF-checked): run ``call``, flash its outcome, go to ``endpoint``."""
+    return run_action(
+        call, success=success, then=url_for(endpoint, panel_id=panel.id), messages=_error_message
+    )
 
 
 def _public_panel(panel_id: int) -> Panel:
@@ -146,10 +178,15 @@ def _public_panel(panel_id: int) -> Panel:
 
 def _labels() -> dict[str, Any]:
     locale = current_locale()
-    return {
-        "feature_label": feature_label,
-        "value_label": lambda feature, value: value_label(feature, value, locale),
-    }
+
+    def shown_value(feature: str, value: str) -> Any:
+        label = value_label(feature, value, locale)
+        # Group names are typed by the county (in its content language), not translated.
+        if feature == "municipality_group" and value not in (REST, UNKNOWN, OTHER):
+            return mark_language(label)
+        return label
+
+    return {"feature_label": feature_label, "value_label": shown_value}
 
 
 # --- public ------------------------------------------------------------------------------
@@ -158,10 +195,8 @@ def _labels() -> dict[str, Any]:
 @bp.get("/")
 @public
 def list_panels() -> Any:
-    panels = list(
-        db.session.scalars(
-            select(Panel).where(Panel.status != PanelStatus.DRAFT).order_by(Panel.created_at.desc())
-        )
+    panels = db.all(
+        select(Panel).where(Panel.status != PanelStatus.DRAFT).order_by(Panel.created_at.desc())
     )
     return render_template("panels/list.html", panels=panels)
 
@@ -170,26 +205,16 @@ def list_panels() -> Any:
 @public
 def show_panel(panel_id: int) -> Any:
     panel = _public_panel(panel_id)
-    sessions = list(
-        db.session.scalars(
-            select(PanelSession)
-            .where(PanelSession.panel_id == panel.id)
-            .order_by(PanelSession.held_on)
-        )
+    sessions = db.all(
+        select(PanelSession).where(PanelSession.panel_id == panel.id).order_by(PanelSession.held_on)
     )
-    materials = list(
-        db.session.scalars(
-            select(PanelMaterial)
-            .where(PanelMaterial.panel_id == panel.id)
-            .order_by(PanelMaterial.id)
-        )
+    materials = db.all(
+        select(PanelMaterial).where(PanelMaterial.panel_id == panel.id).order_by(PanelMaterial.id)
     )
-    recommendations = list(
-        db.session.scalars(
-            select(PanelRecommendation)
-            .where(PanelRecommendation.panel_id == panel.id)
-            .order_by(PanelRecommendation.id)
-        )
+    recommendations = db.all(
+        select(PanelRecommendation)
+        .where(PanelRecommendation.panel_id == panel.id)
+        .order_by(PanelRecommendation.id)
     )
     draw = services.current_draw(panel)
     return render_template(
@@ -216,43 +241,52 @@ def show_report(panel_id: int) -> Any:
     panel = _public_panel(panel_id)
     draw = services.current_draw(panel)
     rows = services.composition(panel, draw) if draw and draw.status == DrawStatus.DONE else []
-    replacements = list(
-        db.session.scalars(
-            select(PanelDraw)
-            .where(PanelDraw.panel_id == panel.id, PanelDraw.kind == DrawKind.REPLACEMENT)
-            .order_by(PanelDraw.id)
-        )
+    replacements = db.all(
+        select(PanelDraw)
+        .where(PanelDraw.panel_id == panel.id, PanelDraw.kind == DrawKind.REPLACEMENT)
+        .order_by(PanelDraw.id)
     )
+    done = draw is not None and draw.status == DrawStatus.DONE
     return render_template(
         "panels/report.html",
         panel=panel,
         draw=draw,
         rows=rows,
         replacements=replacements,
+        lottery_note=_lottery_note(draw) if done else "",
+        reference_command=reference_command(draw.size) if done else "",
+        settings_filename=SETTINGS_FILENAME,
         **_labels(),
     )
 
 
-def _csv_response(text: str, filename: str) -> Response:
-    return Response(
-        text,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+def _lottery_note(draw: PanelDraw) -> str:
+    return lottery_note_sentence((draw.distribution or {}).get("note", ""))
 
 
 @bp.get("/<int:panel_id>/report/people.csv")
 @public
 def download_people(panel_id: int) -> Any:
     draw = _finished_draw(_public_panel(panel_id))
-    return _csv_response(services.snapshot_csv(draw), f"panel-{panel_id}-people.csv")
+    return csv_response(services.snapshot_csv(draw), f"panel-{panel_id}-people.csv")
+
+
+@bp.get("/<int:panel_id>/report/sortition-settings.toml")
+@public
+def download_reference_settings(panel_id: int) -> Any:
+    _finished_draw(_public_panel(panel_id))
+    return Response(
+        reference_settings(),
+        mimetype="application/toml",
+        headers={"Content-Disposition": f'attachment; filename="{SETTINGS_FILENAME}"'},
+    )
 
 
 @bp.get("/<int:panel_id>/report/categories.csv")
 @public
 def download_categories(panel_id: int) -> Any:
     draw = _finished_draw(_public_panel(panel_id))
-    return _csv_response(services.categories_csv(draw), f"panel-{panel_id}-categories.csv")
+    return csv_response(services.categories_csv(draw), f"panel-{panel_id}-categories.csv")
 
 
 @bp.get("/my")
@@ -267,7 +301,7 @@ def my_chances() -> Any:
 @bp.get("/manage")
 @permission_required("panels.manage")
 def manage_panels() -> Any:
-    panels = list(db.session.scalars(select(Panel).order_by(Panel.created_at.desc())))
+    panels = db.all(select(Panel).order_by(Panel.created_at.desc()))
     return render_template("panels/manage_list.html", panels=panels)
 
 
@@ -333,20 +367,12 @@ def manage_panel(panel_id: int) -> Any:
     panel = _managed_panel(panel_id)
     draw = services.current_draw(panel)
     members = services.panel_members(panel, include_dropped=True)
-    sessions = list(
-        db.session.scalars(
-            select(PanelSession)
-            .where(PanelSession.panel_id == panel.id)
-            .order_by(PanelSession.held_on)
-        )
+    sessions = db.all(
+        select(PanelSession).where(PanelSession.panel_id == panel.id).order_by(PanelSession.held_on)
     )
-    materials = list(
-        db.session.scalars(select(PanelMaterial).where(PanelMaterial.panel_id == panel.id))
-    )
-    recommendations = list(
-        db.session.scalars(
-            select(PanelRecommendation).where(PanelRecommendation.panel_id == panel.id)
-        )
+    materials = db.all(select(PanelMaterial).where(PanelMaterial.panel_id == panel.id))
+    recommendations = db.all(
+        select(PanelRecommendation).where(PanelRecommendation.panel_id == panel.id)
     )
     candidates = len(services.active_candidates(panel))
     return render_template(
@@ -370,14 +396,12 @@ def manage_panel(panel_id: int) -> Any:
 @permission_required("panels.manage")
 def publish_panel(panel_id: int) -> Any:
     panel = _managed_panel(panel_id)
-    if ActionForm().validate_on_submit():
-        try:
-            services.publish_panel(actor=current_user, panel=panel)
-        except services.PanelError as error:
-            _flash_error(error)
-        else:
-            flash(_("The panel is now public."), "success")
-    return redirect(url_for("panels.manage_panel", panel_id=panel.id))
+    return _act(
+        panel,
+        lambda: services.publish_panel(actor=current_user, panel=panel),
+        _("The panel is now public."),
+        "panels.manage_panel",
+    )
 
 
 @bp.post("/<int:panel_id>/close")
@@ -462,14 +486,12 @@ def edit_quotas(panel_id: int) -> Any:
 @permission_required("panels.manage")
 def propose_quotas(panel_id: int) -> Any:
     panel = _managed_panel(panel_id)
-    if ActionForm().validate_on_submit():
-        try:
-            services.reset_quotas(actor=current_user, panel=panel)
-        except services.PanelError as error:
-            _flash_error(error)
-        else:
-            flash(_("The quotas were proposed again from the county population."), "success")
-    return redirect(url_for("panels.edit_quotas", panel_id=panel.id))
+    return _act(
+        panel,
+        lambda: services.reset_quotas(actor=current_user, panel=panel),
+        _("The quotas were proposed again from the county population."),
+        "panels.edit_quotas",
+    )
 
 
 # --- coordinator: candidates -------------------------------------------------------------
@@ -481,11 +503,10 @@ def _candidate_page(
     upload_form: UploadForm | None = None,
     status: int = 200,
 ) -> Any:
-    invitation_url = None
-    if "pool.new_invitation" in current_app.view_functions:
-        activity = services.panel_activity(panel)
-        if activity is not None:
-            invitation_url = url_for("pool.new_invitation", activity_id=activity.id)
+    activity = services.panel_activity(panel)
+    invitation_url = (
+        url_for("pool.new_invitation", activity_id=activity.id) if activity is not None else None
+    )
     return render_template(
         "panels/candidates.html",
         panel=panel,
@@ -494,7 +515,6 @@ def _candidate_page(
         upload_form=upload_form or UploadForm(formdata=None),
         action=ActionForm(),
         invitation_url=invitation_url,
-        pool_available=services.pool_available(),
         **_labels(),
     ), status
 
@@ -540,12 +560,10 @@ def upload_candidates(panel_id: int) -> Any:
     panel = _managed_panel(panel_id)
     form = UploadForm()
     if form.validate_on_submit():
-        raw = form.people.data.read()
+        text = decode_upload(form.people.data.read())
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")
-        try:
+            if text is None:
+                raise services.PanelError("csv_not_text")
             added = services.upload_candidates(actor=current_user, panel=panel, text=text)
         except services.PanelError as error:
             form.form_errors.extend(_error_message(error))
@@ -577,17 +595,13 @@ def import_respondents(panel_id: int) -> Any:
 @permission_required("panels.manage")
 def withdraw_candidate(panel_id: int, candidate_id: int) -> Any:
     panel = _managed_panel(panel_id)
-    candidate = db.get_or_404(PanelCandidate, candidate_id)
-    if candidate.panel_id != panel.id:
-        abort(404)
-    if ActionForm().validate_on_submit():
-        try:
-            services.withdraw_candidate(actor=current_user, panel=panel, candidate=candidate)
-        except services.PanelError as error:
-            _flash_error(error)
-        else:
-            flash(_("The candidate was removed from the list."), "success")
-    return redirect(url_for("panels.list_candidates", panel_id=panel.id))
+    candidate = _part_of(panel, PanelCandidate, candidate_id)
+    return _act(
+        panel,
+        lambda: services.withdraw_candidate(actor=current_user, panel=panel, candidate=candidate),
+        _("The candidate was removed from the list."),
+        "panels.list_candidates",
+    )
 
 
 # --- coordinator: the draw ---------------------------------------------------------------
@@ -609,6 +623,9 @@ def _draw_page(
         draw is not None and draw.status in (DrawStatus.QUEUED, DrawStatus.RUNNING) and not stale
     )
     explanation: list[str] = []
+    failure = ""
+    if draw is not None and draw.status == DrawStatus.FAILED and draw.job is not None:
+        failure = solver_failure_sentence(draw.job.error)
     if draw is not None and draw.status == DrawStatus.INFEASIBLE:
         explanation = _error_message(
             services.PanelError("infeasible", explanation=draw.explanation)
@@ -625,6 +642,8 @@ def _draw_page(
         seed_form=seed_form,
         errors=errors or [],
         explanation=explanation,
+        failure=failure,
+        lottery_note=_lottery_note(draw) if draw and draw.status == DrawStatus.DONE else "",
         candidates=len(services.active_candidates(panel)),
         action=ActionForm(),
         **_labels(),
@@ -642,21 +661,19 @@ def show_draw(panel_id: int) -> Any:
 def announce_seed(panel_id: int) -> Any:
     panel = _managed_panel(panel_id)
     form = SeedForm()
-    if form.validate_on_submit():
-        try:
-            services.announce_seed(
-                actor=current_user,
-                panel=panel,
-                seed=form.seed.data,
-                seed_source=form.seed_source.data or "",
-                method=form.method.data,
-            )
-        except services.PanelError as error:
-            form.form_errors.extend(_error_message(error))
-        else:
-            flash(_("The seed is announced on the panel's public report."), "success")
-            return redirect(url_for("panels.show_draw", panel_id=panel.id))
-    return _draw_page(panel, seed_form=form, status=400)
+    done = _submit_form(
+        form,
+        lambda: services.announce_seed(
+            actor=current_user,
+            panel=panel,
+            seed=form.seed.data,
+            seed_source=form.seed_source.data or "",
+            method=form.method.data,
+        ),
+        success=_("The seed is announced on the panel's public report."),
+        then=url_for("panels.show_draw", panel_id=panel.id),
+    )
+    return done or _draw_page(panel, seed_form=form, status=400)
 
 
 @bp.post("/<int:panel_id>/draw")
@@ -691,9 +708,7 @@ def verify_draw(panel_id: int) -> Any:
 @permission_required("panels.manage")
 def replace_member(panel_id: int, member_id: int) -> Any:
     panel = _managed_panel(panel_id)
-    member = db.get_or_404(PanelMember, member_id)
-    if member.panel_id != panel.id:
-        abort(404)
+    member = _part_of(panel, PanelMember, member_id)
     form = ReplacementForm()
     errors: list[str] = []
     if form.validate_on_submit():
@@ -723,9 +738,7 @@ def replace_member(panel_id: int, member_id: int) -> Any:
 @permission_required("panels.manage")
 def link_member_account(panel_id: int, member_id: int) -> Any:
     panel = _managed_panel(panel_id)
-    member = db.get_or_404(PanelMember, member_id)
-    if member.panel_id != panel.id:
-        abort(404)
+    member = _part_of(panel, PanelMember, member_id)
     form = LinkAccountForm()
     if form.validate_on_submit():
         try:
@@ -769,9 +782,7 @@ def add_session(panel_id: int) -> Any:
 @permission_required("panels.manage")
 def record_attendance(panel_id: int, session_id: int) -> Any:
     panel = _managed_panel(panel_id)
-    session = db.get_or_404(PanelSession, session_id)
-    if session.panel_id != panel.id:
-        abort(404)
+    session = _part_of(panel, PanelSession, session_id)
     members = services.panel_members(panel, include_dropped=True)
     form = ActionForm()
     if form.validate_on_submit():
@@ -811,21 +822,21 @@ def record_attendance(panel_id: int, session_id: int) -> Any:
 def add_material(panel_id: int) -> Any:
     panel = _managed_panel(panel_id)
     form = MaterialForm()
-    if form.validate_on_submit():
-        try:
-            services.add_material(
-                actor=current_user,
-                panel=panel,
-                title=form.title.data,
-                url=form.url.data or "",
-                text=form.text.data or "",
-            )
-        except services.PanelError as error:
-            form.form_errors.extend(_error_message(error))
-        else:
-            flash(_("The material was added."), "success")
-            return redirect(url_for("panels.manage_panel", panel_id=panel.id))
-    return render_template("panels/form_page.html", panel=panel, form=form, kind="material"), 400
+    done = _submit_form(
+        form,
+        lambda: services.add_material(
+            actor=current_user,
+            panel=panel,
+            title=form.title.data,
+            url=form.url.data or "",
+            text=form.text.data or "",
+        ),
+        success=_("The material was added."),
+        then=url_for("panels.manage_panel", panel_id=panel.id),
+    )
+    return done or render_template(
+        "panels/form_page.html", panel=panel, form=form, kind="material"
+    ), 400
 
 
 @bp.post("/<int:panel_id>/recommendations")

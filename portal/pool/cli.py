@@ -1,4 +1,8 @@
-"""``flask --app wsgi pool ...``: retention and reminders, safe to run from cron."""
+"""``flask --app wsgi pool ...``: retention and reminders by hand.
+
+The worker runs both daily as periodic tasks (see ``portal.pool.plugin``); these commands
+run the same services at once, for example after changing the retention settings.
+"""
 
 from __future__ import annotations
 

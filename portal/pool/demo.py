@@ -58,9 +58,9 @@ def seed_pool() -> Iterable[str]:
     if db.session.scalars(select(User).where(User.email.like("pool%@demo.osallistu.fi"))).first():
         return []
     rng = random.Random(2026)  # noqa: S311 - repeatable demo data, not a secret
-    places = list(db.session.scalars(select(Municipality)))
+    places = db.all(select(Municipality))
     weights = [m.population for m in places]
-    areas = list(db.session.scalars(select(InterestArea)))
+    areas = db.all(select(InterestArea))
     for n in range(40):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         language = rng.choices(["fi", "sv", "other"], weights=[88, 3, 9])[0]

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -22,7 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from portal.accounts.forms import MultiCheckboxField
-from portal.core.forms import Form, choice_list, no_markup, strip_filter
+from portal.core.forms import Form, choice_list, name_field, no_markup, strip_filter
 from portal.core.population import AGE_BANDS
 from portal.pool import validation as checks
 from portal.pool.services import MemberData
@@ -58,6 +59,16 @@ def error_messages() -> dict[str, Any]:
         "column_missing": _l("The file has no column with this name."),
         "too_many_rows": _l("The file has too many rows; split it into parts."),
         "file_empty": _l("The file has no rows."),
+        "not_text": _l(
+            "The file is not a CSV text file (UTF-8 or Windows-1252). Save it as CSV and try again."
+        ),
+        "row_unreadable": _l(
+            "The row cannot be read: a cell is over 131,072 characters or a quotation mark is "
+            "not closed."
+        ),
+        "control_characters": _l(
+            "The cell has invisible control characters. Remove them, or save the file as CSV again."
+        ),
     }
 
 
@@ -123,7 +134,7 @@ STATUS_CHOICES = [
     ("pending", _l("Waiting for confirmation")),
     ("active", _l("Active")),
     ("paused", _l("Paused")),
-    ("left", _l("Left")),
+    ("left", _lp("pool member status", "Left")),
 ]
 ANSWER_CHOICES = [
     ("yes", _l("Yes, I can take part")),
@@ -137,11 +148,17 @@ def labels(pairs: list[tuple[str, Any]]) -> dict[str, str]:
 
 
 class MemberForm(Form):
-    name = StringField(_l("Name"), filters=[strip_filter], validators=[_rule(checks.check_name)])
+    name = StringField(
+        _l("Name"),
+        filters=[strip_filter],
+        validators=[_rule(checks.check_name)],
+        render_kw={"autocomplete": "name"},
+    )
     email = EmailField(
         _l("Email address"),
         filters=[strip_filter],
         validators=[_rule(checks.check_email)],
+        render_kw={"autocomplete": "email"},
     )
     phone = StringField(
         _l("Phone number"),
@@ -320,6 +337,7 @@ class MagicLinkForm(Form):
     email = EmailField(
         _l("Email address"),
         filters=[strip_filter],
+        render_kw={"autocomplete": "email"},
         validators=[
             DataRequired(message=_l("Enter your email address.")),
             _rule(checks.check_email),
@@ -415,21 +433,9 @@ class InterestAreaForm(Form):
             Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and hyphens only.")),
         ],
     )
-    name_fi = StringField(
-        _l("Name in Finnish"),
-        filters=[strip_filter],
-        validators=[DataRequired(message=_l("Enter the name.")), Length(max=120), no_markup],
-    )
-    name_sv = StringField(
-        _l("Name in Swedish"),
-        filters=[strip_filter],
-        validators=[DataRequired(message=_l("Enter the name.")), Length(max=120), no_markup],
-    )
-    name_en = StringField(
-        _l("Name in English"),
-        filters=[strip_filter],
-        validators=[DataRequired(message=_l("Enter the name.")), Length(max=120), no_markup],
-    )
+    name_fi = name_field(_l("Name in Finnish"), _l("Enter the name."), max_length=120)
+    name_sv = name_field(_l("Name in Swedish"), _l("Enter the name."), max_length=120)
+    name_en = name_field(_l("Name in English"), _l("Enter the name."), max_length=120)
     position = IntegerField(
         _l("Order"),
         default=100,

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.core.db import Base, IdMixin, utcnow
+from portal.core.db import Base, IdMixin, owned_rows, utcnow
 from portal.impact.models import Activity
 
 
@@ -119,9 +119,7 @@ class PoolInvitation(IdMixin, Base):
     last_reminded_at: Mapped[datetime | None]
 
     activity: Mapped[Activity] = relationship(lazy="joined")
-    recipients: Mapped[list[InvitationRecipient]] = relationship(
-        back_populates="invitation", cascade="all, delete-orphan", lazy="raise_on_sql"
-    )
+    recipients: Mapped[list[InvitationRecipient]] = owned_rows("invitation", lazy="raise_on_sql")
 
 
 class InvitationRecipient(IdMixin, Base):

@@ -15,7 +15,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -23,7 +23,7 @@ from portal.accounts.services import export_own_data_json
 from portal.core.forms import ActionForm
 from portal.core.i18n import current_locale
 from portal.core.paging import paginate
-from portal.core.permissions import login_required, permission_required, public
+from portal.core.permissions import Role, login_required, permission_required, public
 from portal.extensions import db, limiter
 from portal.impact.models import Activity
 from portal.pool import services
@@ -203,14 +203,24 @@ def answer_invitation(token: str) -> Any:
     ), 400 if request.method == "POST" else 200
 
 
-@bp.get("/stay/<token>")
+@bp.route("/stay/<token>", methods=["GET", "POST"])
 @public
 def stay(token: str) -> Any:
-    try:
-        services.confirm_stay(secret=token)
-    except services.PoolError as error:
-        return render_template("pool/invalid_link.html", message=_error_message(error.code)), 404
-    return render_template("pool/stayed.html")
+    # The link shows a button: a mail scanner opening it must not answer for the member.
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_stay(secret=token)
+        except services.PoolError as error:
+            return render_template(
+                "pool/invalid_link.html", message=_error_message(error.code)
+            ), 404
+        return render_template("pool/stayed.html")
+    if not services.link_is_valid(secret=token, purpose=services.STAY_PURPOSE):
+        return render_template(
+            "pool/invalid_link.html", message=_error_message("invalid_link")
+        ), 404
+    return render_template("pool/stay.html", form=form)
 
 
 # --- self-service ---------------------------------------------------------------------------
@@ -311,7 +321,7 @@ def leave() -> Any:
     if not form.validate_on_submit():
         return _render_own(member, leave_form=form, status=400)
     user = current_user._get_current_object()
-    erased_everywhere = user.role_set <= {services.Role.RESIDENT}
+    erased_everywhere = user.role_set <= {Role.RESIDENT}
     services.leave_pool(actor=user, member=member)
     if erased_everywhere:
         locale = session.get("locale")
@@ -542,7 +552,9 @@ def confirm_import(import_id: int) -> Any:
         except services.PoolError as error:
             flash(_error_message(error.code), "error")
             return redirect(url_for("pool.import_members"))
-        flash(_("%(count)d members were added.", count=count), "success")
+        flash(
+            ngettext("%(num)d member was added.", "%(num)d members were added.", count), "success"
+        )
         return redirect(url_for("pool.list_members"))
     return redirect(url_for("pool.review_import", import_id=import_id))
 
@@ -629,7 +641,9 @@ def remind_invitation(invitation_id: int) -> Any:
     invitation = db.get_or_404(PoolInvitation, invitation_id)
     if ActionForm().validate_on_submit():
         count = services.send_reminders(actor=current_user, invitation=invitation)
-        flash(_("%(count)d reminders were sent.", count=count), "success")
+        flash(
+            ngettext("%(num)d reminder was sent.", "%(num)d reminders were sent.", count), "success"
+        )
     return redirect(url_for("pool.invitation_detail", invitation_id=invitation.id))
 
 

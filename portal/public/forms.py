@@ -1,10 +1,10 @@
 """The accessibility feedback form."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
-from portal.core.forms import Form, strip_filter
+from portal.core.forms import Form, email_field, strip_filter
 
 
 class AccessibilityFeedbackForm(Form):
@@ -21,15 +21,4 @@ class AccessibilityFeedbackForm(Form):
             Length(max=4000, message=_l("Use at most 4,000 characters.")),
         ],
     )
-    email = EmailField(
-        _l("Your email address, if you want an answer"),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=254),
-            Email(
-                message=_l("Enter an email address in the form name@example.fi."),
-                check_deliverability=False,
-            ),
-        ],
-    )
+    email = email_field(_l("Your email address, if you want an answer"), required=False)

@@ -2,25 +2,94 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
+from portal.core.db import utcnow
 from portal.core.mail import queue_mail
+from portal.councils import services as council_services
+from portal.deliberation import services as deliberation_services
 from portal.extensions import db
-from portal.impact.models import Activity, ActivityStatus
+from portal.initiatives import services as initiative_services
+from portal.initiatives.models import InitiativeState
+from portal.panels import services as panel_services
 
 
-def open_activities(limit: int = 20) -> list[Activity]:
-    """Activities people can take part in now, newest first."""
-    return list(
-        db.session.scalars(
-            select(Activity)
-            .where(Activity.status == ActivityStatus.OPEN)
-            .order_by(Activity.starts_on.desc().nulls_last(), Activity.id.desc())
-            .limit(limit)
+@dataclass(frozen=True, slots=True)
+class Opportunity:
+    """One thing a resident can do now, with where to do it and until when."""
+
+    kind: str  # discussion | initiative | panel | council | pool
+    title: str
+    endpoint: str
+    values: dict[str, Any] = field(default_factory=dict)
+    deadline: date | None = None
+    lang: str | None = None  # the language of ``title`` when it differs from the page
+
+
+def open_activities(*, locale: str, limit: int = 12) -> list[Opportunity]:
+    """What residents can take part in right now, the nearest deadline first.
+
+    Open discussions, initiatives still collecting supports, panels gathering candidates
+    and councils taking applications, then the resident pool, which is always open.
+    Four queries whatever the amount of data (one per domain).
+    """
+    today = utcnow().date()
+    found: list[Opportunity] = []
+    for conversation in deliberation_services.list_conversations(public_only=True):
+        if not deliberation_services.is_open(conversation):
+            continue
+        shown_in = conversation.topic_language(locale)
+        found.append(
+            Opportunity(
+                kind="discussion",
+                title=conversation.topic(locale),
+                endpoint="deliberation.participate",
+                values={"conversation_id": conversation.id},
+                deadline=conversation.ends_at.date() if conversation.ends_at else None,
+                lang=shown_in if shown_in != locale else None,
+            )
         )
-    )
+    collecting = initiative_services.public_initiatives(state=str(InitiativeState.COLLECTING))
+    for initiative in db.session.scalars(collecting):
+        if initiative.collection_ends_on and initiative.collection_ends_on < today:
+            continue
+        found.append(
+            Opportunity(
+                kind="initiative",
+                title=initiative.title,
+                endpoint="initiatives.show_initiative",
+                values={"initiative_id": initiative.id},
+                deadline=initiative.collection_ends_on,
+            )
+        )
+    for panel in panel_services.recruiting_panels():
+        found.append(
+            Opportunity(
+                kind="panel",
+                title=panel.question,
+                endpoint="panels.show_panel",
+                values={"panel_id": panel.id},
+            )
+        )
+    for council in council_services.recruiting_councils():
+        swedish = locale == "sv" and bool(council.name_sv)
+        found.append(
+            Opportunity(
+                kind="council",
+                title=council.name_sv if swedish else council.name_fi,
+                endpoint="councils.apply",
+                values={"council_id": council.id},
+                lang=None if swedish or locale == "fi" else "fi",
+            )
+        )
+    # Dated items first (soonest deadline), then the rest in the order found.
+    found.sort(key=lambda item: (item.deadline is None, item.deadline or today))
+    return found[:limit]
 
 
 def send_accessibility_feedback(*, page: str, description: str, email: str | None) -> None:

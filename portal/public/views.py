@@ -1,16 +1,28 @@
-"""Home, privacy notice, accessibility statement and accessibility feedback."""
+"""Home, privacy notice, accessibility statement and feedback, glossary, language switch."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
+from portal.core.i18n import LOCALE_NAMES, LOCALES, current_locale
 from portal.core.permissions import public
+from portal.core.urls import safe_next_url
 from portal.extensions import limiter
 from portal.public import services
 from portal.public.forms import AccessibilityFeedbackForm
+from portal.public.glossary import GLOSSARY
 
 bp = Blueprint("public", __name__)
 
@@ -18,7 +30,9 @@ bp = Blueprint("public", __name__)
 @bp.get("/")
 @public
 def home() -> Any:
-    return render_template("public/home.html", activities=services.open_activities())
+    return render_template(
+        "public/home.html", activities=services.open_activities(locale=current_locale())
+    )
 
 
 @bp.get("/privacy")
@@ -37,6 +51,13 @@ def accessibility_statement() -> Any:
     )
 
 
+@bp.get("/glossary")
+@public
+def glossary() -> Any:
+    """The words the portal uses, in Finnish, Swedish and English."""
+    return render_template("public/glossary.html", terms=GLOSSARY, languages=LOCALES)
+
+
 @bp.route("/accessibility/feedback", methods=["GET", "POST"])
 @public
 @limiter.limit("10 per hour", methods=["POST"])
@@ -53,3 +74,32 @@ def accessibility_feedback() -> Any:
         )
         return redirect(url_for("public.accessibility_statement"))
     return render_template("public/feedback.html", form=form)
+
+
+@bp.get("/language/<code>")
+@public
+def set_language(code: str) -> Any:
+    # A link, so that it works everywhere without JavaScript; it only changes this
+    # browser's session. The account's language (for email) is saved by a POST on the
+    # account page, so a forged link cannot change what a signed-in person is sent.
+    if code in LOCALES:
+        session["locale"] = code
+    return redirect(safe_next_url(request.args.get("next"), fallback=url_for("public.home")))
+
+
+def language_links() -> list[dict[str, Any]]:
+    """Links that switch language and come back to the same page."""
+    here = request.full_path.rstrip("?") if request else "/"
+    return [
+        {
+            "code": code,
+            "name": LOCALE_NAMES[code],
+            "url": url_for("public.set_language", code=code, next=here),
+            "current": code == current_locale(),
+        }
+        for code in LOCALES
+    ]
+
+
+def language_context() -> dict[str, Any]:
+    return {"language_links": language_links}

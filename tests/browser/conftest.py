@@ -23,7 +23,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -68,7 +68,7 @@ def page(browser: Any, live_server: str, db: Any) -> Iterator[Any]:
 
 
 def axe_violations(page: Any) -> list[str]:
-    """Run axe-core with the WCAG 2.1 A/AA rules; return readable violations."""
+    """Run axe-core with the WCAG 2.0, 2.1 and 2.2 A/AA rules; return readable violations."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})

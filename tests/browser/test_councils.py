@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import update
 
 from portal.core.db import utcnow
+from portal.core.times import local_to_utc
 from portal.councils import services as councils
-from portal.councils.times import local_to_utc
 from portal.experts import services as experts
 from portal.experts.models import ExpertAssignment, ExpertRequest
 from tests.browser.conftest import axe_violations

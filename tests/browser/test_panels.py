@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from flask import current_app
 
 from portal.panels import services
 from tests.browser.conftest import axe_violations
@@ -35,18 +34,20 @@ def _drawn_panel(coordinator: Any) -> Any:
     services.announce_seed(
         actor=coordinator, panel=panel, seed="4711", seed_source="Lotto", method="leximin"
     )
+    # The test queue is immediate: the draw task runs when start_draw commits.
     services.start_draw(actor=coordinator, panel=panel)
-    services.wait_for_draw_jobs()
     return panel
 
 
 def _queued_panel(coordinator: Any) -> Any:
-    app = current_app._get_current_object()
-    app.config["PANELS_DRAW_RUNNER"] = "worker"
+    from portal.panels.services import draws
+
+    # Keep the draw queued, as if no worker had picked it up yet.
+    held, draws.run_panel_draw = draws.run_panel_draw, lambda draw_id: None
     try:
         panel = _drawn_panel(coordinator)
     finally:
-        app.config.pop("PANELS_DRAW_RUNNER")
+        draws.run_panel_draw = held
     return panel
 
 

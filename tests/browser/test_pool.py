@@ -30,7 +30,7 @@ TEXTS = {
         "sent": "Tack för att du anslöt dig",
         "me": "Mitt medlemskap i invånarpoolen",
         "save": "Spara mina uppgifter",
-        "saved": "Dina uppgifter är sparade.",
+        "saved": "Dina uppgifter har sparats.",
         "leave": "Lämna poolen",
         "left": "Du har lämnat invånarpoolen",
         "municipality": "Nokia",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,6 +22,23 @@ def test_seed_demo_creates_every_role_once(runner: Any, db: Any) -> None:
     assert second.exit_code == 0
     assert db.session.scalar(select(func.count(User.id))) == len(users)
     assert db.session.scalar(select(func.count(Activity.id))) >= 1
+
+
+def test_demo_sign_ins_can_be_printed_again_with_a_new_password(runner: Any, db: Any) -> None:
+    from portal.accounts.services import authenticate
+
+    assert "seed-demo first" in runner.invoke(args=["demo-sign-ins"]).output
+    seeded = runner.invoke(args=["seed-demo"]).output
+    old = re.search(r"password: (\S+)", seeded).group(1)
+    again = runner.invoke(args=["demo-sign-ins"])
+    assert again.exit_code == 0, again.output
+    new = re.search(r"password: (\S+)", again.output).group(1)
+    assert new != old
+    assert "admin@demo.osallistu.fi" in again.output
+    db.session.expire_all()
+    assert authenticate(
+        email="admin@demo.osallistu.fi", password=new, client_address="127.0.0.1"
+    ).email.startswith("admin")
 
 
 def test_create_admin(runner: Any, db: Any) -> None:

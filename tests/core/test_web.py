@@ -67,9 +67,33 @@ def test_production_refuses_default_secrets() -> None:
         Config(environment="production").check()
     with pytest.raises(ConfigError):
         Config(environment="production", secret_key="s" * 40).check()
-    Config(
-        environment="production", secret_key="s" * 40, encryption_keys=("k",), mail_backend="smtp"
-    ).check()
+    safe = {
+        "environment": "production",
+        "secret_key": "s" * 40,
+        "encryption_keys": ("k",),
+        "mail_backend": "smtp",
+    }
+    with pytest.raises(ConfigError):  # links in mail need the public address
+        Config(**safe).check()
+    Config(**safe, base_url="https://osallistu.example.fi").check()
+
+
+def test_mail_links_follow_a_development_server_only_without_a_base_url(app: Any) -> None:
+    from portal.core.urls import external_url
+
+    for environment, base_url, expected in [
+        ("development", "", "http://127.0.0.1:5001/privacy"),
+        ("development", "https://osallistu.example.fi", "https://osallistu.example.fi/privacy"),
+        ("production", "", "http://127.0.0.1:5000/privacy"),
+    ]:
+        settings = Config(environment=environment, base_url=base_url)
+        original = app.config["PORTAL"]
+        app.config["PORTAL"] = settings
+        try:
+            with app.test_request_context("/", base_url="http://127.0.0.1:5001"):
+                assert external_url("public.privacy_notice") == expected
+        finally:
+            app.config["PORTAL"] = original
 
 
 def test_config_from_environment() -> None:

@@ -6,12 +6,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from flask import url_for
 from sqlalchemy import select
 
 from portal.accounts.models import User
+from portal.core.times import local_to_utc
 from portal.councils import services
 from portal.councils.models import CouncilApplication, CouncilMembership, Meeting
-from portal.councils.times import local_to_utc
 from portal.impact.models import Activity
 from tests.conftest import csrf_token
 from tests.councils.factories import add_members, make_council
@@ -190,12 +191,14 @@ def test_calendar_lists_meetings_and_requests(login_as: Any, db: Any, mailbox: A
     assert coordinator.get("/councils/calendar?date=not-a-date").status_code == 200
 
 
-def test_pool_link_only_when_the_pool_exists(login_as: Any, db: Any) -> None:
+def test_pool_invitation_links_to_the_current_terms_activity(login_as: Any, db: Any) -> None:
     coordinator = login_as("coordinator")
     council = make_council(coordinator.user)
+    term = council.current_term(date.today())
     html = coordinator.get(f"/councils/{council.id}").get_data(as_text=True)
-    has_pool = "pool.new_invitation" in coordinator.application.view_functions
-    assert ("Kutsu asukaspoolista" in html) == has_pool
+    assert "Kutsu asukaspoolista" in html
+    with coordinator.application.test_request_context():
+        assert url_for("pool.new_invitation", activity_id=term.activity_id) in html
 
 
 def test_own_data_export_and_erasure(login_as: Any, create_user: Any, client: Any, db: Any) -> None:
@@ -307,3 +310,33 @@ def test_council_list_queries_do_not_grow_with_councils(
         html = coordinator.get("/councils/").get_data(as_text=True)
     assert html.count("Raati ") == 6
     assert many.count == few.count
+
+
+def test_council_texts_follow_the_reader_language(login_as: Any, client: Any, db: Any) -> None:
+    """Swedish name, purpose and activity title where written; Finnish marked lang="fi" else."""
+    coordinator = login_as("coordinator")
+    bilingual = make_council(
+        coordinator.user,
+        name="Vammaisneuvosto",
+        accepts_applications=True,
+        purpose_sv="Personer med funktionsnedsättning i beslutsfattandet.",
+        tasks_sv="Utlåtanden.",
+    )
+    finnish_only = make_council(
+        coordinator.user, name="Nuorisovaltuusto", name_sv="", accepts_applications=True
+    )
+    activity = db.session.get(Activity, bilingual.terms[0].activity_id)
+    assert activity.title.startswith("Vammaisneuvosto ")
+    assert activity.title_sv.startswith("Äldrerådet ")
+
+    client.get("/language/sv")
+    listing = client.get("/councils/join").get_data(as_text=True)
+    assert "Personer med funktionsnedsättning i beslutsfattandet." in listing
+    assert '<span lang="fi">Nuorisovaltuusto</span>' in listing
+    assert '<span lang="fi">Ikääntyneiden ääni päätöksentekoon.</span>' in listing
+    page = client.get(f"/councils/{bilingual.id}/apply").get_data(as_text=True)
+    assert "Utlåtanden." in page and "Lausunnot." not in page
+    client.get("/language/fi")
+    page = client.get(f"/councils/{bilingual.id}/apply").get_data(as_text=True)
+    assert "Lausunnot." in page and 'lang="fi"' not in page.split("<main", 1)[1]
+    assert finnish_only.name_sv == ""

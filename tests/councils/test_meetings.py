@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 
 from portal.core.db import utcnow
+from portal.core.times import local_to_utc
 from portal.councils.models import Council, Meeting, MeetingInvitation
-from portal.councils.times import local_to_utc
 from portal.impact.models import Activity, Output, Participation
 from tests.conftest import body_html, body_text, csrf_token
 from tests.councils.factories import add_members, make_council, move_meeting

@@ -46,6 +46,14 @@ def test_import_round_trip_and_report_comparison(db: Any, runner: Any, tmp_path:
     # The from-scratch recompute groups like Polis did.
     assert comparison["adjusted_rand_index"] >= 0.8
     assert comparison["compared"] > 1000
+    # The deliberate departure from Polis (exact PCA instead of power iteration) is measured
+    # on the same votes against the same Polis grouping, for the report to show.
+    (difference,) = state.summary["differences"]
+    assert difference["detail"] == "pca"
+    ari = difference["polis_adjusted_rand_index"]
+    assert ari["portal"] == comparison["adjusted_rand_index"]
+    assert 0.5 < ari["polis"] <= 1.0
+    assert all(0.9 < cosine <= 1.0 + 1e-9 for cosine in difference["component_cosines"])
 
     exported = exchange.export_conversation(conversation)
     exchange_dir = tmp_path / "out"

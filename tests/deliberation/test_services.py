@@ -130,6 +130,38 @@ def test_access_rules(db: Any, coordinator: Any, create_user: Any) -> None:
     assert error.value.code == "pool_only"
 
 
+@pytest.mark.parametrize("pool_status", [None, "pending", "left", "active", "paused"])
+def test_pool_only_discussion_is_open_only_to_pool_members(
+    db: Any, coordinator: Any, create_user: Any, pool_status: str | None
+) -> None:
+    """A signed-in resident takes part only while they belong to the resident pool."""
+    from portal.pool.models import PoolMember
+
+    pool = make_conversation(coordinator, topic_fi="Pooli", access="pool")
+    resident = create_user("resident")
+    if pool_status is not None:
+        db.session.add(PoolMember(user_id=resident.id, status=pool_status, consent_version="1"))
+        db.session.commit()
+    belongs = pool_status in ("active", "paused")
+    assert services.is_pool_member(resident) is belongs
+    assert services.access_problem(pool, resident) == (None if belongs else "pool_only")
+    vote = {
+        "conversation_id": pool.id,
+        "statement_id": statement_ids(pool)[0],
+        "value": 1,
+        "user": resident,
+        "key": None,
+    }
+    if belongs:
+        services.cast_vote(**vote)
+        assert db.session.scalar(select(func.count(Vote.id))) == 1
+    else:
+        with pytest.raises(services.DeliberationError) as error:
+            services.cast_vote(**vote)
+        assert error.value.code == "pool_only"
+        assert db.session.scalar(select(func.count(Vote.id))) == 0
+
+
 def test_anonymous_votes_follow_the_account_after_sign_in(
     db: Any, coordinator: Any, create_user: Any
 ) -> None:
@@ -260,13 +292,17 @@ def test_recompute_groups_camps_and_shows_standing(db: Any, coordinator: Any) ->
     assert after == before
 
 
-def test_lease_keeps_a_second_recompute_out(db: Any, coordinator: Any) -> None:
+def test_lock_keeps_a_second_recompute_out(db: Any, coordinator: Any) -> None:
+    from portal.deliberation.services.recompute import conversation_lock
+
     conversation = make_conversation(coordinator)
-    vote_in_camps(conversation, people=4)
-    assert results._acquire(conversation.id, "other-process")
-    assert not results.recompute_conversation(conversation_id=conversation.id, force=True)
-    results._release(conversation.id)
-    assert results.recompute_conversation(conversation_id=conversation.id, force=True)
+    vote_in_camps(conversation, people=10)
+    with conversation_lock(conversation.id):
+        with pytest.raises(services.RecomputeBusy):
+            services.recompute_now(conversation.id, force=True, wait=0.0)
+        assert services.recompute_changed_conversations() == []
+    assert services.recompute_now(conversation.id, force=True, wait=0.0)
+    assert db.session.get(MathState, conversation.id).vote_count == 10 * 12
 
 
 def test_publishing_registers_outputs_and_participations(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.deliberation import results, services
-from portal.deliberation.models import Conversation, Statement, Vote
+from portal.deliberation.models import Conversation, MathState, Statement, Vote
 from tests.conftest import csrf_token
 from tests.deliberation.helpers import make_conversation, vote_in_camps
 
@@ -255,3 +255,68 @@ def test_anonymous_votes_follow_the_account_at_sign_in(
     participant = services.find_participant(conversation_id=conversation.id, user=resident)
     assert participant is not None
     assert len(services.my_votes(participant)) == 1
+
+
+def test_report_explains_the_map_the_timeline_and_the_list_rule(
+    db: Any, client: Any, coordinator: Any, login_as: Any
+) -> None:
+    conversation = make_conversation(coordinator)
+    keys = vote_in_camps(conversation, people=40)
+    # Four people (fewer than five, and under 10 % of 40) all agree with a late statement:
+    # Polis would call it consensus; the report leaves it out.
+    thin = services.add_seed_statement(
+        actor=coordinator,
+        conversation=conversation,
+        text="Pysäköinti terveysasemalla pitää olla ilmaista",
+        language="fi",
+    )
+    for key in keys[:4]:
+        services.cast_vote(conversation_id=conversation.id, statement_id=thin.id, value=1, key=key)
+    results.recompute_conversation(conversation_id=conversation.id)
+    summary = db.session.get(MathState, conversation.id).summary
+    listed = [c["statement_id"] for c in summary["consensus"]]
+    listed += [d["statement_id"] for d in summary["divisive"]]
+    assert thin.id not in listed
+    counts = summary["counts"]
+    assert all(counts[str(sid)][2] >= 5 for sid in listed)
+
+    html = login_as("decision_maker").get(f"/deliberation/{conversation.id}/report").data.decode()
+    legend = re.search(r'<ul class="chart-legend map-legend">(.*?)</ul>', html, re.S)
+    assert legend is not None
+    sizes = {g["id"]: g["size"] for g in summary["groups"]}
+    items = re.findall(r"Ryhmä (\w): (\d+) osallistuja", legend.group(1))
+    assert len(items) == len(sizes) == 2
+    assert sorted(int(n) for _label, n in items) == sorted(sizes.values())
+    assert "akseleilla ei ole kiinteää merkitystä" in html.lower()
+    assert "vähintään 5 osallistujaa" in html and "10 %" in html
+    # The timeline is drawn by the shared chart module, with its title and summary as text.
+    assert "timeline-chart" in html and "Ääniä päivässä" in html
+    assert html.count('class="table-scroll"') == html.count("<table ")
+
+
+def test_report_shows_the_measured_difference_from_polis(
+    db: Any, coordinator: Any, login_as: Any
+) -> None:
+    conversation = make_conversation(coordinator)
+    keys = vote_in_camps(conversation, people=40)
+    # As after an import: each participant carries the group Polis gave them (their camp).
+    for person, key in enumerate(keys):
+        participant = services.find_participant(conversation_id=conversation.id, key=key)
+        participant.polis_group = person % 2
+    db.session.commit()
+    results.recompute_conversation(conversation_id=conversation.id)
+    summary = db.session.get(MathState, conversation.id).summary
+    (difference,) = summary["differences"]
+    assert (
+        difference["polis_adjusted_rand_index"]["portal"]
+        == (summary["comparison"]["adjusted_rand_index"])
+    )
+    html = login_as("decision_maker").get(f"/deliberation/{conversation.id}/report").data.decode()
+    assert "Missä tämä analyysi poikkeaa Polisista" in html
+    section = html[html.index("Missä tämä analyysi poikkeaa Polisista") :]
+    rows = re.findall(r'<td class="number">([\d,]+)</td>', section[: section.index("</table>")])
+    expected = [
+        difference["polis_adjusted_rand_index"]["portal"],
+        difference["polis_adjusted_rand_index"]["polis"],
+    ]
+    assert [float(r.replace(",", ".")) for r in rows] == [round(x, 3) for x in expected]

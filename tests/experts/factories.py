@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from portal.accounts.models import OrgUnit, OrgUnitKind
-from portal.councils.times import local_to_utc
+from portal.core.times import local_to_utc
 from portal.experts import services
 from portal.experts.models import ExpertProfile, ExpertStatus, TaskType
 from portal.extensions import db

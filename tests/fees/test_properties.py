@@ -30,7 +30,7 @@ RATES = {
 events = st.lists(
     st.tuples(
         st.dates(min_value=date(2025, 11, 1), max_value=date(2026, 2, 28)),
-        st.sampled_from(["council_meeting", "panel_session", "expert_assignment"]),
+        st.sampled_from(sorted(services.FEE_EVENT_KINDS)),
         st.decimals(min_value=D("0.25"), max_value=D(9), places=2),
         st.booleans(),
         st.decimals(min_value=D(0), max_value=D(300), places=1),

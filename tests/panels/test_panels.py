@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.core.models import AuditEntry, Municipality
 from portal.impact.models import Activity, Output, Participation
@@ -67,7 +67,7 @@ def _ready_panel(db: Any, coordinator: Any, *, candidates: int = 40, size: int =
 
 
 def _finished(db: Any, panel: Panel) -> PanelDraw:
-    services.wait_for_draw_jobs()
+    # The test queue is immediate: the draw task ran when start_draw committed.
     db.session.rollback()
     db.session.expire_all()
     draw = services.current_draw(panel)
@@ -210,7 +210,7 @@ def test_draw_runs_in_the_background_and_is_reproducible(
     # anyone can re-run the published draw from the public files and get the same panel
     public = client.application.test_client()
     report = public.get(f"/panels/{panel.id}/report").get_data(as_text=True)
-    assert "7 12 19 24 31 38" in report and 'role="img"' in report
+    assert "7 12 19 24 31 38" in report and 'class="chart chart-bars chart-ranges"' in report
     people = public.get(f"/panels/{panel.id}/report/people.csv").get_data(as_text=True)
     cats = public.get(f"/panels/{panel.id}/report/categories.csv").get_data(as_text=True)
     assert "p001" not in people  # pseudonymous ids only, not the uploaded ones
@@ -253,30 +253,37 @@ def test_same_seed_reproduces_the_same_panel() -> None:
     assert len({result[1] for result in other}) > 1  # type: ignore[index]
 
 
+@pytest.fixture
+def held_draws(monkeypatch: Any) -> list[int]:
+    """Keep started draws queued (as if no worker had picked them up yet)."""
+    from portal.panels.services import draws
+
+    held: list[int] = []
+    monkeypatch.setattr(draws, "run_panel_draw", held.append)
+    return held
+
+
 def test_progress_is_shown_while_a_worker_runs_the_draw(
-    app: Any, login_as: Any, db: Any, runner: Any
+    login_as: Any, db: Any, held_draws: list[int]
 ) -> None:
     client = login_as("coordinator")
     panel = _ready_panel(db, client.user)
-    app.config["PANELS_DRAW_RUNNER"] = "worker"
-    try:
-        url = f"/panels/{panel.id}/draw"
-        client.post(url, data={"csrf_token": csrf_token(client, url)})
-        waiting = client.get(url).get_data(as_text=True)
-        # refreshing on a timer is opt-in (WCAG 2.2.1): off by default, on with ?auto=1
-        assert "http-equiv" not in waiting
-        assert "<progress" in waiting
-        refreshing = client.get(f"{url}?auto=1").get_data(as_text=True)
-        assert '<meta http-equiv="refresh" content="10">' in refreshing
-        result = runner.invoke(args=["panels", "run-jobs", "--once"])
-        assert result.exit_code == 0 and "done" in result.output
-    finally:
-        app.config.pop("PANELS_DRAW_RUNNER")
+    url = f"/panels/{panel.id}/draw"
+    client.post(url, data={"csrf_token": csrf_token(client, url)})
+    waiting = client.get(url).get_data(as_text=True)
+    # refreshing on a timer is opt-in (WCAG 2.2.1): off by default, on with ?auto=1
+    assert "http-equiv" not in waiting
+    assert "<progress" in waiting
+    refreshing = client.get(f"{url}?auto=1").get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="10">' in refreshing
+    draw = services.current_draw(panel)
+    assert held_draws == [draw.id]
+    assert services.run_panel_draw.call_local(draw.id) == DrawStatus.DONE
     db.session.expire_all()
     job = db.session.scalars(select(PanelDrawJob)).one()
-    assert (job.status, job.fraction) == (DrawStatus.DONE, 1.0)
+    assert (job.status, job.fraction, job.attempt) == (DrawStatus.DONE, 1.0, 1)
     # a second worker finds nothing to claim
-    assert services.run_draw_job(job.id) == "skipped"
+    assert services.run_panel_draw.call_local(draw.id) == "skipped"
 
 
 def test_replacement_keeps_quotas_and_is_audited(login_as: Any, db: Any) -> None:
@@ -426,46 +433,56 @@ def test_personal_data_export_and_erasure(login_as: Any, create_user: Any, db: A
     person = _resident(db, create_user, 1)
     panel = _panel(db, coordinator.user, features=["gender"])
     services.add_candidates_by_email(actor=coordinator.user, panel=panel, emails=[person.email])
-    exported = services._export_personal_data(person)
+    exported = services.export_personal_data(person)
     assert exported[0]["panel"] == panel.question
-    services._erase_personal_data(person)
+    services.erase_personal_data(person)
     db.session.commit()
     candidate = db.session.scalars(select(PanelCandidate)).one()
     assert candidate.user_id is None and candidate.features == {"gender": "woman"}
 
 
-def test_pool_respondents_become_candidates_when_the_pool_exists(
-    login_as: Any, create_user: Any, db: Any, monkeypatch: Any
+def _pool_member(db: Any, user: Any) -> Any:
+    from portal.pool.models import PoolMember
+
+    member = PoolMember(user_id=user.id, status="active", consent_version="1")
+    db.session.add(member)
+    db.session.commit()
+    return member
+
+
+def test_pool_members_who_said_yes_become_candidates(
+    login_as: Any, create_user: Any, db: Any
 ) -> None:
-    import importlib.machinery
-    import sys
-    import types
+    from portal.pool.models import InvitationRecipient
+    from portal.pool.services import create_invitation
 
     client = login_as("coordinator")
     panel = _panel(db, client.user, features=["gender"])
-    yes = [_resident(db, create_user, i) for i in range(3)]
-    asked: list[tuple[int, str]] = []
-
-    def invitation_respondents(*, activity_id: int, answer: str = "yes") -> list[Any]:
-        asked.append((activity_id, answer))
-        return yes
-
-    fake = types.ModuleType("portal.pool.services")
-    fake.__spec__ = importlib.machinery.ModuleSpec("portal.pool.services", None)
-    fake.invitation_respondents = invitation_respondents  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "portal.pool.services", fake)
+    residents = [_resident(db, create_user, i) for i in range(5)]
+    members = [_pool_member(db, user) for user in residents]
+    invitation = create_invitation(
+        actor=client.user,
+        activity=services.panel_activity(panel),
+        member_ids=[m.id for m in members],
+    )
+    answers = {m.id: ("yes" if i % 2 == 0 else "no") for i, m in enumerate(members)}
+    for recipient in db.session.scalars(
+        select(InvitationRecipient).where(InvitationRecipient.invitation_id == invitation.id)
+    ):
+        recipient.answer = answers[recipient.member_id]
+    db.session.commit()
+    said_yes = sorted(m.user_id for m in members if answers[m.id] == "yes")
     url = f"/panels/{panel.id}/candidates"
     page = client.get(url).get_data(as_text=True)
     assert f"/panels/{panel.id}/candidates/pool" in page
     response = client.post(f"{url}/pool", data={"csrf_token": csrf_token(client, url)})
     assert response.status_code == 302
-    assert asked == [(services.panel_activity(panel).id, "yes")]
     rows = db.session.scalars(select(PanelCandidate)).all()
-    assert sorted(r.user_id for r in rows) == sorted(u.id for u in yes)
+    assert sorted(r.user_id for r in rows) == said_yes
     assert {r.source for r in rows} == {"pool"}
     # importing again adds nobody twice
     client.post(f"{url}/pool", data={"csrf_token": csrf_token(client, url)})
-    assert len(db.session.scalars(select(PanelCandidate)).all()) == 3
+    assert len(db.session.scalars(select(PanelCandidate)).all()) == len(said_yes)
 
 
 def test_draw_command_prints_the_json_of_run_draw(runner: Any, tmp_path: Any) -> None:
@@ -522,24 +539,102 @@ def test_members_from_an_uploaded_list_can_be_linked_to_accounts(
     assert chances[0].selected and chances[0].probability is not None
 
 
-def test_a_draw_whose_process_died_can_be_started_again(app: Any, login_as: Any, db: Any) -> None:
+def test_a_draw_whose_worker_died_is_run_again_by_the_sweep(
+    app: Any, login_as: Any, db: Any, held_draws: list[int]
+) -> None:
     from datetime import timedelta
+
+    from portal.core.db import utcnow
 
     client = login_as("coordinator")
     panel = _ready_panel(db, client.user)
-    app.config["PANELS_DRAW_RUNNER"] = "worker"
-    try:
-        first = services.start_draw(actor=client.user, panel=panel)
-        with pytest.raises(services.PanelError):
-            services.start_draw(actor=client.user, panel=panel)
-        first.job.updated_at = first.job.updated_at - services.STALE_AFTER - timedelta(minutes=1)
-        db.session.commit()
-        page = client.get(f"/panels/{panel.id}/draw").get_data(as_text=True)
-        assert "lakkasi raportoimasta" in page and "http-equiv" not in page
-        second = services.start_draw(actor=client.user, panel=panel)
-    finally:
-        app.config.pop("PANELS_DRAW_RUNNER")
-    assert second.id != first.id
+    first = services.start_draw(actor=client.user, panel=panel)
+    with pytest.raises(services.PanelError) as error:
+        services.start_draw(actor=client.user, panel=panel)
+    assert error.value.code == "already_drawn"
+    # A worker claimed it and was killed: the job is "running" with an old heartbeat.
+    stale = app.config["PORTAL"].panels_draw_stale_seconds
+    first.job.status = first.status = DrawStatus.RUNNING
+    first.job.attempt = 1
+    first.job.heartbeat_at = utcnow() - timedelta(seconds=stale + 5)
+    db.session.commit()
+    page = client.get(f"/panels/{panel.id}/draw").get_data(as_text=True)
+    assert "lakkasi raportoimasta" in page and "http-equiv" not in page
+    assert services.unfinished_draw_ids(only_stalled=True) == [first.id]
+    services.resume_stalled_draws()
     db.session.expire_all()
-    assert db.session.get(PanelDraw, first.id).status == DrawStatus.FAILED
-    assert services.run_draw_job(second.job.id) == DrawStatus.DONE
+    draw = db.session.get(PanelDraw, first.id)
+    assert draw.status == DrawStatus.DONE and draw.job.attempt == 2
+    assert len(services.panel_members(panel)) == panel.size
+    assert services.unfinished_draw_ids(only_stalled=False) == []
+
+
+def test_three_concurrent_draw_requests_make_one_draw(
+    app: Any, login_as: Any, db: Any, backend: str, held_draws: list[int]
+) -> None:
+    """The database admits one draw per panel: the racing requests after the first fail."""
+    import threading
+
+    coordinator = login_as("coordinator")
+    panel = _ready_panel(db, coordinator.user)
+    url = f"/panels/{panel.id}/draw"
+    clients = [coordinator, *(login_as("coordinator") for _ in range(2))]
+    tokens = [csrf_token(client, url) for client in clients]
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def press_draw(client: Any, token: str) -> None:
+        try:
+            barrier.wait()
+            statuses.append(client.post(url, data={"csrf_token": token}).status_code)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=press_draw, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    # One request starts the draw (redirect); the others are told it is already drawn.
+    assert sorted(statuses) == [302, 400, 400]
+    db.session.expire_all()
+    draws = db.session.scalars(select(PanelDraw).where(PanelDraw.panel_id == panel.id)).all()
+    assert len(draws) == 1 and held_draws == [draws[0].id]
+    assert db.session.scalar(select(func.count(PanelDrawJob.id))) == 1
+
+
+def test_the_database_refuses_a_second_draw_under_way_or_done(login_as: Any, db: Any) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    coordinator = login_as("coordinator")
+    panel = _ready_panel(db, coordinator.user)
+    first = services.start_draw(actor=coordinator.user, panel=panel)
+    assert _finished(db, panel).status == DrawStatus.DONE
+
+    def insert(status: str, kind: str = "draw") -> None:
+        db.session.add(
+            PanelDraw(
+                panel_id=panel.id, kind=kind, status=status, method="leximin", seed="1", size=8
+            )
+        )
+        db.session.commit()
+
+    for status in (DrawStatus.QUEUED, DrawStatus.RUNNING, DrawStatus.DONE):
+        with pytest.raises(IntegrityError):
+            insert(status)
+        db.session.rollback()
+    # Failed attempts and replacement draws are not limited.
+    insert(DrawStatus.FAILED)
+    insert(DrawStatus.DONE, kind="replacement")
+    # ... and a failed draw newer than the finished one does not hide it.
+    assert services.current_draw(panel).id == first.id
+    assert client_sees_report(coordinator, panel)
+
+
+def client_sees_report(client: Any, panel: Panel) -> bool:
+    people = client.get(f"/panels/{panel.id}/report/people.csv")
+    return people.status_code == 200 and people.get_data(as_text=True).startswith("\ufeffid,")

@@ -120,7 +120,15 @@ def test_row_with_too_many_fields():
 def test_run_draw_result_shape_and_quotas(files):
     people, cats = files
     result = run_draw(people, cats, size=5, seed=20260315)
-    assert set(result) == {"feasible", "panel", "probabilities", "min_probability", "seconds"}
+    assert set(result) == {
+        "feasible",
+        "panel",
+        "probabilities",
+        "min_probability",
+        "note",
+        "seconds",
+    }
+    assert result["note"] == ""
     json.dumps(result)  # the CLI prints it as JSON
     assert result["feasible"] is True
     assert len(result["panel"]) == 5

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.pool.models import InvitationRecipient, PoolMember
 from portal.pool.services import (
@@ -57,14 +58,15 @@ def test_fatigue_limit_leaves_out_members_invited_often(
     coordinator = create_user("coordinator")
     tired = make_member()
     fresh = make_member()
-    app.config["POOL_FATIGUE_MAX_INVITATIONS"] = 2
+    settings = app.config["PORTAL"]
+    app.config["PORTAL"] = dataclasses.replace(settings, pool_fatigue_max_invitations=2)
     try:
         for _ in range(2):
             create_invitation(actor=coordinator, activity=activity, member_ids=[tired.id])
         everyone = create_invitation(actor=coordinator, activity=activity)
         sample = create_invitation(actor=coordinator, activity=activity, sample_size=2, seed="s")
     finally:
-        app.config.pop("POOL_FATIGUE_MAX_INVITATIONS")
+        app.config["PORTAL"] = settings
     invited = set(
         db.session.scalars(
             select(InvitationRecipient.member_id).where(
@@ -161,3 +163,30 @@ def test_invitation_through_the_coordinator_views(
     member = db.session.scalars(select(PoolMember).join(PoolMember.user)).first()
     assert coordinator.get(f"/pool/members/{member.id}").status_code == 200
     assert coordinator.get("/pool/invitations").status_code == 200
+
+
+def test_invitation_mail_task_mails_only_those_not_mailed_yet(
+    db: Any, create_user: Any, make_member: Any, activity: Any, mailbox: Any
+) -> None:
+    from portal.core.models import OneTimeToken
+    from portal.pool.services import INVITATION_PURPOSE, mail_invitation
+
+    coordinator = create_user("coordinator")
+    members = [make_member(email=f"batch{n}@example.fi") for n in range(3)]
+    invitation = create_invitation(actor=coordinator, activity=activity)
+    mailbox.wait_for("batch", count=3)
+    assert mail_invitation.call_local(invitation.id) == 0  # a repeat run mails nobody again
+    # As if the run had been cut short before the last member's mail was committed.
+    last = db.session.scalars(
+        select(InvitationRecipient).where(InvitationRecipient.member_id == members[-1].id)
+    ).one()
+    db.session.execute(
+        delete(OneTimeToken).where(
+            OneTimeToken.purpose == INVITATION_PURPOSE,
+            OneTimeToken.subject == f"recipient:{last.id}",
+        )
+    )
+    db.session.commit()
+    assert mail_invitation.call_local(invitation.id) == 1
+    assert len(mailbox.wait_for("batch2@example.fi", count=2)) == 2
+    assert len(mailbox.to("batch0@example.fi")) == 1

@@ -160,7 +160,7 @@ def test_invalid_input_is_rejected_with_translated_messages(
         ({"municipality": "99999"}, "Valitse hyvinvointialueen kunta tai muu."),
         ({"gender": "robot"}, "Valitse jokin sukupuolen vaihtoehdoista."),
         ({"name": "x" * 10_000}, "Nimessä voi olla enintään 200 merkkiä."),
-        ({"name": "<script>alert(1)</script>"}, "Poista merkit &lt; ja &gt; tästä kentästä."),
+        ({"name": "<script>alert(1)</script>"}, "Poista tästä kentästä merkit &lt; ja &gt;."),
         ({"contact_channel": "letter"}, "Anna postiosoite, jos haluat kirjeitä."),
         ({"email": "", "phone": ""}, "Anna sähköpostiosoite tai puhelinnumero."),
     ]

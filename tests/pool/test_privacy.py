@@ -110,7 +110,7 @@ def test_leaving_without_confirmation_changes_nothing(
         "/pool/me/leave", data={"csrf_token": csrf_token(resident, "/pool/me")}
     )
     assert response.status_code == 400
-    assert "Vahvista rastittamalla ruutu." in response.get_data(as_text=True)
+    assert "Vahvista valitsemalla valintaruutu." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(PoolMember, member.id).status == "active"
 
@@ -151,7 +151,14 @@ def test_retention_asks_once_then_removes(
     assert message["Subject"] == "Haluatko pysyä asukaspoolissa?"
     link = re.search(r"http://localhost(/pool/stay/\S+)", body_text(message)).group(1)
     client = app.test_client()
-    assert client.get(link).status_code == 200
+    opened = client.get(link)
+    assert opened.status_code == 200
+    assert "Haluan jatkaa" in opened.get_data(as_text=True)
+    db.session.expire_all()
+    assert (
+        db.session.get(PoolMember, awake.id).retention_asked_at is not None
+    )  # GET answers nothing
+    assert client.post(link, data={"csrf_token": csrf_token(client, link)}).status_code == 200
 
     later = utcnow() + timedelta(days=61)
     result = run_retention(now=later)
@@ -198,4 +205,78 @@ def test_representativeness(db: Any, login_as: Any, make_member: Any) -> None:
     assert places["tampere"].count == 2 and places["other"].count == 1
     coordinator = login_as("coordinator")
     html = coordinator.get("/pool/representativeness").get_data(as_text=True)
-    assert 'role="img"' in html and "<title id=" in html and "<caption>" in html
+    # A chart named by its visible title, with a summary, and the table with the figures.
+    assert '<figure class="chart chart-bars"' in html and 'class="chart-summary"' in html
+    assert 'class="chart-title"' in html and "<caption id=" in html
+
+
+def test_leaving_erases_what_the_member_wrote(
+    db: Any, login_as: Any, create_user: Any, make_member: Any, mailbox: Any
+) -> None:
+    from portal.deliberation import services as deliberation
+    from portal.deliberation.models import Statement, Vote
+    from portal.initiatives import services as initiatives
+    from portal.initiatives.models import Initiative
+    from tests.deliberation.helpers import make_conversation
+
+    member = make_member(name=NAME, email=EMAIL)
+    user = member.user
+    conversation = make_conversation(create_user("coordinator"), seeds=[])
+    own = deliberation.submit_statement(
+        conversation=conversation,
+        text="Minä, Sointu Salaperäinen, toivon iltavastaanottoa.",
+        language="fi",
+        user=user,
+        key="sointu-browser",
+    )
+    deliberation.cast_vote(
+        conversation_id=conversation.id, statement_id=own.id, value=1, key="another-browser"
+    )
+    draft = initiatives.create_initiative(
+        actor=user,
+        title="Sointun luonnos",
+        proposal="Sointu ehdottaa.",
+        justification="Perustelu.",
+        public_name=NAME,
+    )
+    sent = initiatives.create_initiative(
+        actor=user,
+        title="Iltavastaanotto terveysasemalle",
+        proposal="Terveysasemalle avataan iltavastaanotto.",
+        justification="Työssäkäyvät eivät pääse virka-aikana.",
+        public_name=NAME,
+    )
+    initiatives.send_for_check(actor=user, initiative=sent)
+    neighbour = create_user("resident")
+    shared = initiatives.create_initiative(
+        actor=neighbour,
+        title="Naapurin aloite",
+        proposal="Ehdotus.",
+        justification="Perustelu.",
+        public_name="Naapuri",
+    )
+    initiatives.invite_co_initiator(actor=neighbour, initiative=shared, email=EMAIL)
+    draft_id, sent_id, shared_id = draft.id, sent.id, shared.id
+    assert _text_columns_containing(db, [EMAIL, "Sointu", "Salaperäinen"])
+
+    resident = login_as(user=user)
+    response = resident.post(
+        "/pool/me/leave", data={"csrf_token": csrf_token(resident, "/pool/me"), "confirm": "y"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert _text_columns_containing(db, [EMAIL, "Sointu", "Salaperäinen"]) == []
+    # the statement stays as the anchor of other people's votes, shown as a tombstone
+    tombstone = db.session.get(Statement, own.id)
+    assert tombstone is not None and tombstone.hidden
+    assert db.session.scalar(select(func.count()).select_from(Vote)) == 1
+    with resident.application.test_request_context():
+        from flask_babel import force_locale
+
+        with force_locale("fi"):
+            assert tombstone.display_text == "[poistettu kirjoittajan pyynnöstä]"
+    # the unsent draft is gone; the sent initiative and the neighbour's draft stay
+    assert db.session.get(Initiative, draft_id) is None
+    kept = db.session.get(Initiative, sent_id)
+    assert kept is not None and kept.public_name == ""
+    assert db.session.get(Initiative, shared_id) is not None
