@@ -117,3 +117,50 @@ def test_the_first_answer_of_a_new_county_brings_the_national_questionnaire(
     answer = db.session.scalars(select(Answer)).one()
     assert answer.questionnaire.channel == "web" and answer.questionnaire.is_current
     assert [s.value for s in answer.statements] == [5]
+
+
+def _cells() -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    from portal.extensions import db
+
+    key = ("org_unit_id", "service_area_id", "channel", "language", "period_month")
+    figures = {
+        tuple(getattr(c, name) for name in (*key, "promoters", "passives", "detractors"))
+        for c in db.session.scalars(select(FigureCell))
+    }
+    statements = {
+        (c.org_unit_id, c.language, c.question_code, c.v0, c.v1, c.v2, c.v3, c.v4, c.v5)
+        for c in db.session.scalars(select(StatementCell))
+    }
+    return figures, statements
+
+
+def test_posted_answers_are_counted_as_a_rebuild_from_the_answers_counts_them(
+    client: Any, db: Any, deep_tree: dict[str, OrgUnit]
+) -> None:
+    """Random answers, some posted twice: the cells kept per answer equal a full rebuild."""
+    import random
+
+    from portal.feedback import services
+    from portal.feedback.models import StatementAnswer
+
+    rng = random.Random(20261202)
+    codes = ("help_when_needed", "safety", "useful", "understandable_information", "holistic_care")
+    posted = 0
+    for respondent in range(40):
+        address = {"REMOTE_ADDR": f"192.0.2.{respondent + 1}"}  # the limit counts per address
+        target = deep_tree[rng.choice(["unit", "team", "orphan"])]
+        language = rng.choice(["fi", "sv"])
+        url = f"/feedback/unit/{target.id}?lang={language}"
+        form = {"token": _token(client, url), "score": str(rng.randint(0, 10)), "lang": language}
+        for code in rng.sample(codes, rng.randint(0, len(codes))):
+            form[f"q_{code}"] = str(rng.randint(0, 5))
+        for _attempt in range(rng.choice([1, 1, 2])):  # a double click resends the form
+            assert client.post(url, data=form, environ_base=address).status_code == 303
+        posted += 1
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Answer.id))) == posted
+    assert db.session.scalar(select(func.count(StatementAnswer.id))) > 0
+    kept = _cells()
+    services.rebuild_figures()
+    db.session.commit()
+    assert _cells() == kept

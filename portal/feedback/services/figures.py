@@ -11,7 +11,21 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Insert, case, delete, func, insert, select
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Insert,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -32,13 +46,16 @@ KEY = CELL_KEY
 @functools.cache
 def _cell_upsert(model: type, dialect: str) -> Insert:
     """``INSERT ... ON CONFLICT`` adding the inserted counts to an existing cell."""
+    return _add_to_cells(model, (pg_insert if dialect == "postgresql" else sqlite_insert)(model))
+
+
+def _add_to_cells(model: type, statement: Insert) -> Insert:
     table = model.__table__  # type: ignore[attr-defined]
     counts = BANDS if model is FigureCell else VALUES
     key = [*KEY, *(["question_code"] if "question_code" in table.c else [])]
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-    return statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(  # type: ignore[attr-defined]
         index_elements=key,
-        set_={name: table.c[name] + statement.excluded[name] for name in counts},
+        set_={name: table.c[name] + statement.excluded[name] for name in counts},  # type: ignore[attr-defined]
     )
 
 
@@ -78,6 +95,84 @@ def count_answer(
                 for code, value in statements.items()
             ],
         )
+
+
+def store_counted_answer(
+    connection: Connection,
+    row: Mapping[str, Any],
+    statements: Mapping[str, tuple[int, int]],
+) -> int | None:
+    """PostgreSQL: insert an answer, its statement values and its counts in one statement.
+
+    ``row`` holds the answer's columns; ``statements`` maps question codes to (question id,
+    value). Returns the new answer's id, or ``None`` when the submission id is stored
+    already (then nothing is written or counted). One statement is one round trip and,
+    in autocommit, its own transaction: the intake of every web and kiosk answer.
+    """
+    parameters = {
+        **row,
+        "question_ids": [question_id for question_id, _value in statements.values()],
+        "codes": list(statements),
+        "values": [value for _question_id, value in statements.values()],
+    }
+    return connection.execute(_counted_answer_statement(tuple(row)), parameters).scalar()
+
+
+@functools.cache
+def _counted_answer_statement(columns: tuple[str, ...]) -> Select:
+    answers = Answer.__table__
+    answer = (
+        pg_insert(answers)
+        .values({name: bindparam(name, type_=answers.c[name].type) for name in columns})
+        .on_conflict_do_nothing(index_elements=[answers.c.submission_id])
+        .returning(answers.c.id, answers.c.score, answers.c.service_area_id, *_key(answers))
+        .cte("answer")
+    )
+    given = (
+        func.unnest(
+            bindparam("question_ids", type_=ARRAY(Integer)),
+            bindparam("codes", type_=ARRAY(String)),
+            bindparam("values", type_=ARRAY(Integer)),
+        )
+        .table_valued("question_id", "code", "value")
+        .render_derived()
+    )
+    each_statement = answer.join(given, true())  # one row of the answer per statement
+    key = [*_key(answer), answer.c.service_area_id]
+    score = answer.c.score
+    bands = (
+        case((score >= PROMOTER_MIN, 1), else_=0),
+        case(((score >= PASSIVE_MIN) & (score < PROMOTER_MIN), 1), else_=0),
+        case((score < PASSIVE_MIN, 1), else_=0),
+    )
+    values = [case((given.c.value == value, 1), else_=0) for value in range(len(VALUES))]
+    writes = (
+        insert(StatementAnswer).from_select(
+            ["answer_id", "question_id", "value"],
+            select(answer.c.id, given.c.question_id, given.c.value).select_from(each_statement),
+        ),
+        _add_to_cells(
+            FigureCell,
+            pg_insert(FigureCell).from_select(
+                [*KEY, "service_area_id", *BANDS], select(*key, *bands).select_from(answer)
+            ),
+        ),
+        _add_to_cells(
+            StatementCell,
+            pg_insert(StatementCell).from_select(
+                [*KEY, "service_area_id", "question_code", *VALUES],
+                select(*key, given.c.code, *values).select_from(each_statement),
+            ),
+        ),
+    )
+    names = ("statements", "figure", "cells")
+    return select(answer.c.id).add_cte(
+        *(write.cte(name) for write, name in zip(writes, names, strict=True))
+    )
+
+
+def _key(source: Any) -> list[Any]:
+    return [source.c[name] for name in KEY]
 
 
 def rebuild_figures() -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Insert, Select, bindparam, insert, select
+from sqlalchemy import Connection, Insert, Select, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import OrgUnit, OrgUnitKind
@@ -44,7 +45,7 @@ from portal.feedback.services._common import (
     service_area_id,
     settings,
 )
-from portal.feedback.services.figures import count_answer
+from portal.feedback.services.figures import count_answer, store_counted_answer
 from portal.feedback.services.questionnaires import current_questionnaire
 
 MAX_OPEN_TEXT = 4000
@@ -221,7 +222,26 @@ def _target_query() -> Select:
     )
 
 
-def posting_target(unit_id: int, channel: str) -> tuple[UnitRef, QuestionnaireShape] | None:
+@contextmanager
+def posting_connection() -> Iterator[Connection | None]:
+    """The connection a posted answer is looked up and stored on (``None``: the session's).
+
+    On PostgreSQL it runs in autocommit: the lookup and the one statement that stores the
+    answer are each a transaction of their own, so a posted answer costs two round trips
+    to the server where a transaction around them would add a BEGIN and a COMMIT. SQLite
+    runs in-process, without round trips: there it is the session's.
+    """
+    engine = db.session.get_bind()
+    if engine.dialect.name != "postgresql":
+        yield None
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        yield connection
+
+
+def posting_target(
+    unit_id: int, channel: str, *, connection: Connection | None = None
+) -> tuple[UnitRef, QuestionnaireShape] | None:
     """Where an answer posted for ``unit_id`` goes and what its questionnaire asks.
 
     None when there is no such unit (or it is the county). Every posted answer asks this,
@@ -229,7 +249,7 @@ def posting_target(unit_id: int, channel: str) -> tuple[UnitRef, QuestionnaireSh
     in the county's tree) beside the questions of the channel's current questionnaire.
     """
     rows = (
-        db.session.connection()
+        (connection or db.session.connection())
         .execute(_target_query(), {"unit_id": unit_id, "channel": channel})
         .all()
     )
@@ -243,7 +263,9 @@ def posting_target(unit_id: int, channel: str) -> tuple[UnitRef, QuestionnaireSh
     else:
         unit = UnitRef(unit_id, area)
     if first[5] is None:  # no questionnaire yet: the national seed, on first use
-        return unit, QuestionnaireShape.of(current_questionnaire(channel))
+        shape = QuestionnaireShape.of(current_questionnaire(channel))
+        db.session.commit()  # visible to the posting connection, which is not the session's
+        return unit, shape
     return unit, QuestionnaireShape._from_rows(first[5], [row[6:] for row in rows])
 
 
@@ -283,11 +305,15 @@ def store_answer(
     shape: QuestionnaireShape,
     submission_id: str,
     now: datetime | None = None,
+    connection: Connection | None = None,
 ) -> tuple[int, bool]:
     """Store one answer (and commit); returns ``(answer id, created)``.
 
     A submission id seen before returns the stored answer's id and ``created=False``.
-    Written as plain statements: every channel's answers arrive through here.
+    Written as plain statements: every channel's answers arrive through here. On
+    PostgreSQL an answer without a contact request is one statement (on ``connection``,
+    see :func:`posting_connection`); a contact request opens its follow-up case in the
+    session's transaction.
     """
     values = _validate(submission, shape)
     unit = UnitRef.of(submission.unit)
@@ -307,8 +333,21 @@ def store_answer(
         "period_month": month_key(day),
         "score": submission.score,
         "open_text": anonymise(text, submission.language).text if text else "",
+        "themes_suggested": "",
+        "created_at": moment,
     }
-    connection = db.session.connection()
+    codes = {qid: code for code, qid in shape.statement_ids.items()}
+    if connection is None or submission.wants_contact:
+        connection = db.session.connection()
+    if connection.dialect.name == "postgresql" and not submission.wants_contact:
+        answer_id = store_counted_answer(
+            connection, row, {codes[q]: (q, v) for q, v in values.items()}
+        )
+        db.session.commit()  # ends the session's transaction when the caller passed none
+        if answer_id is not None:
+            return answer_id, True
+        # Stored nothing: the insert skips only a submission id that is stored already.
+        return db.session.scalars(_stored_answer(submission_id)).one(), False
     # A submission seen before is found by its unique id when the insert is refused, so
     # the common case (a new answer) costs no lookup.
     try:
@@ -318,7 +357,6 @@ def store_answer(
                 _statement_insert(),
                 [{"answer_id": answer_id, "question_id": q, "value": v} for q, v in values.items()],
             )
-        codes = {qid: code for code, qid in shape.statement_ids.items()}
         count_answer(
             connection,
             {name: row[name] for name in (*CELL_KEY, "service_area_id")},
@@ -337,11 +375,15 @@ def store_answer(
         db.session.commit()
     except IntegrityError:  # the same form arrived twice at the same moment
         db.session.rollback()
-        stored = db.session.scalar(select(Answer.id).where(Answer.submission_id == submission_id))
+        stored = db.session.scalar(_stored_answer(submission_id))
         if stored is None:
             raise
         return stored, False
     return answer_id, True
+
+
+def _stored_answer(submission_id: str) -> Select:
+    return select(Answer.id).where(Answer.submission_id == submission_id)
 
 
 @functools.cache

@@ -94,15 +94,19 @@ def _store_posted_answer(unit_id: int, channel: str, token: str, language: str) 
     query: every answer comes this way, and the full objects are loaded only to render
     the form again.
     """
-    target = services.posting_target(unit_id, channel)
-    if target is None:
-        abort(404)
-    unit, shape = target
-    services.store_answer(
-        submission_from_form(shape, unit, channel, language),
-        shape=shape,
-        submission_id=services.submission_id_from_token(token, unit_id=unit.id, channel=channel),
-    )
+    with services.posting_connection() as connection:
+        target = services.posting_target(unit_id, channel, connection=connection)
+        if target is None:
+            abort(404)
+        unit, shape = target
+        services.store_answer(
+            submission_from_form(shape, unit, channel, language),
+            shape=shape,
+            submission_id=services.submission_id_from_token(
+                token, unit_id=unit.id, channel=channel
+            ),
+            connection=connection,
+        )
 
 
 @bp.route("/unit/<int:unit_id>", methods=["GET", "POST"])
