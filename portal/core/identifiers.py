@@ -30,6 +30,8 @@ from stdnum import exceptions as stdnum_exceptions
 from stdnum.fi import hetu as stdnum_hetu
 from stdnum.fi import ytunnus as stdnum_ytunnus
 
+from portal.core.common_validation import accepts
+
 __all__ = [
     "CENTURY_SIGNS",
     "BankAccount",
@@ -194,11 +196,12 @@ def normalise_personal_identity_code(value: str, *, allow_temporary: bool = Fals
 
 def is_valid_personal_identity_code(value: str, *, allow_temporary: bool = False) -> bool:
     """True when :func:`parse_personal_identity_code` would accept ``value``."""
-    try:
-        parse_personal_identity_code(value, allow_temporary=allow_temporary)
-    except InvalidPersonalIdentityCode:
-        return False
-    return True
+    return accepts(
+        parse_personal_identity_code,
+        InvalidPersonalIdentityCode,
+        value,
+        allow_temporary=allow_temporary,
+    )
 
 
 def mask_personal_identity_code(value: str) -> str:
@@ -247,11 +250,7 @@ def normalise_business_id(value: str) -> str:
 
 def is_valid_business_id(value: str) -> bool:
     """True when :func:`normalise_business_id` would accept ``value``."""
-    try:
-        normalise_business_id(value)
-    except InvalidBusinessId:
-        return False
-    return True
+    return accepts(normalise_business_id, InvalidBusinessId, value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,11 +342,7 @@ def format_iban(value: str) -> str:
 
 def is_valid_iban(value: str, *, require_sepa: bool = False) -> bool:
     """True when :func:`parse_iban` would accept ``value``."""
-    try:
-        parse_iban(value, require_sepa=require_sepa)
-    except InvalidIban:
-        return False
-    return True
+    return accepts(parse_iban, InvalidIban, value, require_sepa=require_sepa)
 
 
 def mask_iban(value: str) -> str:

@@ -38,6 +38,7 @@ __all__ = [
     "load_age_gender",
     "load_municipalities",
     "municipality_shares",
+    "reference_shares",
     "slugify",
 ]
 
@@ -315,3 +316,17 @@ def gender_shares(cells: Iterable[AgeGenderShare] | None = None) -> dict[str, fl
     for c in _cells(cells):
         shares[c.gender] += c.share
     return shares
+
+
+def reference_shares(dimension: str) -> dict[str, float]:
+    """The county population's shares for one dimension of representativeness: ``age_band``,
+    ``gender``, ``municipality`` or ``language``."""
+    if dimension == "age_band":
+        return age_band_shares()
+    if dimension == "gender":
+        return gender_shares()
+    if dimension == "municipality":
+        return municipality_shares()
+    if dimension == "language":
+        return language_shares().as_mapping()
+    raise ValueError(f"unknown dimension {dimension!r}")

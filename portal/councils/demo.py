@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -37,9 +38,15 @@ def seed_councils() -> Iterable[str]:
     ).first()
     today = date.today()
     start = date(today.year, 1, 1)
-    elderly = save_council(
+    new_council = functools.partial(
+        save_council,
         actor=coordinator,
         council=None,
+        responsibles=[coordinator],
+        term_starts_on=start,
+        term_ends_on=date(today.year + 1, 12, 31),
+    )
+    elderly = new_council(
         name_fi="Vanhusneuvosto",
         name_sv="Äldrerådet",
         kind=CouncilKind.INFLUENCE_BODY,
@@ -48,15 +55,10 @@ def seed_councils() -> Iterable[str]:
         tasks="Lausunnot palvelustrategiasta, ikäihmisten palvelujen seuranta, aloitteet.",
         target_size=11,
         accepts_applications=False,
-        responsibles=[coordinator],
-        term_starts_on=start,
-        term_ends_on=date(today.year + 1, 12, 31),
     )
     add_seat_group(actor=coordinator, council=elderly, name="Eläkeläisjärjestöt", seats=8)
     add_seat_group(actor=coordinator, council=elderly, name="Henkilöstön edustajat", seats=2)
-    mental = save_council(
-        actor=coordinator,
-        council=None,
+    mental = new_council(
         name_fi="Mielenterveyspalvelujen asiakasraati",
         name_sv="Klientrådet för mentalvårdstjänster",
         kind=CouncilKind.CLIENT_COUNCIL,
@@ -67,9 +69,6 @@ def seed_councils() -> Iterable[str]:
         tasks="Palvelujen kehittäminen, asiakaspalautteen käsittely.",
         target_size=8,
         accepts_applications=True,
-        responsibles=[coordinator],
-        term_starts_on=start,
-        term_ends_on=date(today.year + 1, 12, 31),
     )
     term = elderly.current_term(today)
     people = [

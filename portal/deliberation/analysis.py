@@ -89,14 +89,22 @@ def _share(count: int, seen: int) -> float:
     return round(count / seen, 4) if seen else 0.0
 
 
+def _statement_json(
+    st: dmath.RepresentativeStatement | dmath.ConsensusStatement, comment_ids: np.ndarray
+) -> dict[str, Any]:
+    return {
+        "statement": int(comment_ids[st.statement]),
+        "direction": st.direction,
+        "agree_share": _share(st.n_agree, st.n_seen),
+        "disagree_share": _share(st.n_disagree, st.n_seen),
+    }
+
+
 def _representative_json(
     rep: dmath.RepresentativeStatement, comment_ids: np.ndarray
 ) -> dict[str, Any]:
     return {
-        "statement": int(comment_ids[rep.statement]),
-        "direction": rep.direction,
-        "agree_share": _share(rep.n_agree, rep.n_seen),
-        "disagree_share": _share(rep.n_disagree, rep.n_seen),
+        **_statement_json(rep, comment_ids),
         "repness": round(rep.repness, 4),
         "repness_test": round(rep.repness_test, 4),
         "n_agree": rep.n_agree,
@@ -108,10 +116,7 @@ def _representative_json(
 
 def _consensus_json(c: dmath.ConsensusStatement, comment_ids: np.ndarray) -> dict[str, Any]:
     return {
-        "statement": int(comment_ids[c.statement]),
-        "direction": c.direction,
-        "agree_share": _share(c.n_agree, c.n_seen),
-        "disagree_share": _share(c.n_disagree, c.n_seen),
+        **_statement_json(c, comment_ids),
         "probability": round(c.probability, 4),
         "probability_test": round(c.probability_test, 4),
         "n_seen": c.n_seen,

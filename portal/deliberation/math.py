@@ -169,6 +169,13 @@ class MathResult:
     group_informed_consensus: np.ndarray
     divisive: tuple[DivisiveStatement, ...]
 
+    def __post_init__(self) -> None:
+        # A result is cached and read by many requests: no reader may change it in place.
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+
     @property
     def n_groups(self) -> int:
         """Number of opinion groups."""
@@ -703,30 +710,30 @@ def compute(
         n_statements=n_statements,
         seed=seed,
         cluster_dimensions=cluster_dimensions,
-        moderated_out=_readonly(mod),
-        center=_readonly(center),
-        components=_readonly(components),
-        singular_values=_readonly(singular),
-        n_votes=_readonly(n_votes),
-        projection=_readonly(projection),
-        in_conversation=_readonly(inside),
-        base_cluster=_readonly(base_cluster),
-        base_centers=_readonly(base_centres),
-        base_sizes=_readonly(base_sizes),
-        group=_readonly(group),
+        moderated_out=mod,
+        center=center,
+        components=components,
+        singular_values=singular,
+        n_votes=n_votes,
+        projection=projection,
+        in_conversation=inside,
+        base_cluster=base_cluster,
+        base_centers=base_centres,
+        base_sizes=base_sizes,
+        group=group,
         group_ids=group_ids,
         group_members=group_members,
-        group_centers=_readonly(group_centres),
+        group_centers=group_centres,
         silhouettes=tuple(silhouettes),
         k_smoother=smoother,
-        statement_projection=_readonly(statement_projection),
-        extremity=_readonly(extremity),
-        statement_agrees=_readonly(col_agree),
-        statement_disagrees=_readonly(col_disagree),
-        statement_seen=_readonly(col_seen),
+        statement_projection=statement_projection,
+        extremity=extremity,
+        statement_agrees=col_agree,
+        statement_disagrees=col_disagree,
+        statement_seen=col_seen,
         representative=tuple(representative),
         consensus_agree=consensus_agree,
         consensus_disagree=consensus_disagree,
-        group_informed_consensus=_readonly(gic),
+        group_informed_consensus=gic,
         divisive=tuple(divisive),
     )

@@ -10,6 +10,7 @@ that keeps two consumers from computing one conversation at once live in
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import time
@@ -205,7 +206,8 @@ def _compute_and_store(conversation_id: int) -> None:
     groups_now = np.full(len(people), -1, dtype=np.int64)
     if len(v):
         previous = _previous(load_state(state_row.state), participant_ids)
-        result = dmath.compute(
+        compute = functools.partial(
+            dmath.compute,
             p,
             s,
             v,
@@ -214,8 +216,9 @@ def _compute_and_store(conversation_id: int) -> None:
             moderated_out=moderated,
             previous=previous,
             seed=SEED,
-            min_voters=dmath.REPORT_MIN_VOTERS,
-            min_voter_share=dmath.REPORT_MIN_VOTER_SHARE,
+        )
+        result = compute(
+            min_voters=dmath.REPORT_MIN_VOTERS, min_voter_share=dmath.REPORT_MIN_VOTER_SHARE
         )
         groups_now = np.asarray(result.group, dtype=np.int64)
         summary.update(_summary(result, statement_ids, meta))
@@ -224,17 +227,7 @@ def _compute_and_store(conversation_id: int) -> None:
             summary["comparison"] = _comparison(polis, groups_now)
             # An imported conversation can be measured against Polis's own grouping, so the
             # report shows what the portal's deliberate departure from Polis changes.
-            polis_method = dmath.compute(
-                p,
-                s,
-                v,
-                n_participants=len(participant_ids),
-                n_statements=len(statement_ids),
-                moderated_out=moderated,
-                previous=previous,
-                seed=SEED,
-                pca="polis",
-            )
+            polis_method = compute(pca="polis")
             summary["differences"] = [_pca_difference(result, polis_method, polis)]
         blob = _save_state(result, participant_ids, statement_ids)
 

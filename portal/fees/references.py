@@ -19,6 +19,7 @@ import re
 from decimal import Decimal
 from enum import StrEnum
 
+from portal.core.common_validation import accepts
 from portal.core.identifiers import parse_iban
 from portal.core.money import is_whole_cents
 
@@ -126,11 +127,7 @@ def validate_reference(value: str) -> str:
 
 def is_valid_reference(value: str) -> bool:
     """True when :func:`validate_reference` would accept ``value``."""
-    try:
-        validate_reference(value)
-    except InvalidReference:
-        return False
-    return True
+    return accepts(validate_reference, InvalidReference, value)
 
 
 def format_reference(value: str) -> str:
@@ -190,11 +187,7 @@ def validate_rf_reference(value: str) -> str:
 
 def is_valid_rf_reference(value: str) -> bool:
     """True when :func:`validate_rf_reference` would accept ``value``."""
-    try:
-        validate_rf_reference(value)
-    except InvalidReference:
-        return False
-    return True
+    return accepts(validate_rf_reference, InvalidReference, value)
 
 
 def format_rf_reference(value: str) -> str:

@@ -22,6 +22,18 @@ from portal.impact.models import (
 )
 from portal.impact.services import record_participation, register_activity, register_output
 
+_WORKSHOP_RECOMMENDATIONS = (
+    (
+        "Ajanvaraus myös puhelimitse",
+        "Sähköisen ajanvarauksen rinnalle tarvitaan aina myös puhelinvaraus.",
+    ),
+    (
+        "Selkeät opasteet terveysasemalle",
+        "Opasteet sisäänkäynniltä vastaanotoille selkokielellä ja kuvin.",
+    ),
+    ("Chat-palvelu auki myös iltaisin", "Digitaalinen chat-palvelu auki arkisin kello 20 asti."),
+)
+
 
 def seed_impact() -> Iterable[str]:
     if db.session.scalars(select(Activity).where(Activity.source_type == "demo")).first():
@@ -48,31 +60,19 @@ def seed_impact() -> Iterable[str]:
             event_type="demo_session",
             event_id=1,
         )
-    register_output(
-        activity=workshop,
-        kind=OutputKind.RECOMMENDATION,
-        title="Ajanvaraus myös puhelimitse",
-        text="Sähköisen ajanvarauksen rinnalle tarvitaan aina myös puhelinvaraus.",
-        source_type="demo_output",
-        source_id=1,
-    )
-    # Two answered outputs, so that "you said, we did" and the reports have something
-    # to show: one carried out, one partly accepted with the reason residents read.
-    signs = register_output(
-        activity=workshop,
-        kind=OutputKind.RECOMMENDATION,
-        title="Selkeät opasteet terveysasemalle",
-        text="Opasteet sisäänkäynniltä vastaanotoille selkokielellä ja kuvin.",
-        source_type="demo_output",
-        source_id=2,
-    )
-    chat = register_output(
-        activity=workshop,
-        kind=OutputKind.RECOMMENDATION,
-        title="Chat-palvelu auki myös iltaisin",
-        text="Digitaalinen chat-palvelu auki arkisin kello 20 asti.",
-        source_type="demo_output",
-        source_id=3,
+    # Three recommendations, the last two answered, so that "you said, we did" and the
+    # reports have something to show: one carried out, one partly accepted with the reason
+    # residents read.
+    _, signs, chat = (
+        register_output(
+            activity=workshop,
+            kind=OutputKind.RECOMMENDATION,
+            title=title,
+            text=text,
+            source_type="demo_output",
+            source_id=number,
+        )
+        for number, (title, text) in enumerate(_WORKSHOP_RECOMMENDATIONS, start=1)
     )
     # The outputs came out of the workshop, so they date from it (responses follow them).
     workshop_day = datetime.combine(workshop.starts_on, time(15), UTC)

@@ -20,14 +20,7 @@ from sqlalchemy import Integer, Select, and_, cast, func, select, type_coerce
 
 from portal.accounts.models import OrgUnit, OrgUnitKind, User
 from portal.core.models import Municipality
-from portal.core.population import (
-    AGE_BANDS,
-    age_band,
-    age_band_shares,
-    gender_shares,
-    language_shares,
-    municipality_shares,
-)
+from portal.core.population import AGE_BANDS, age_band, reference_shares
 from portal.extensions import db
 from portal.impact.costs import cost_rows
 from portal.impact.metrics import (
@@ -332,19 +325,6 @@ def load_costs(criteria: ReportFilter) -> tuple[Costs, bool]:
 
 
 # --- representativeness -------------------------------------------------------------------
-
-
-def reference_shares(dimension: str) -> dict[str, float]:
-    """The county population's shares for one dimension of representativeness."""
-    if dimension == "age_band":
-        return age_band_shares()
-    if dimension == "gender":
-        return gender_shares()
-    if dimension == "municipality":
-        return municipality_shares()
-    if dimension == "language":
-        return language_shares().as_mapping()
-    raise ValueError(f"unknown dimension {dimension!r}")
 
 
 def _language_category(value: str | None) -> str | None:

@@ -32,21 +32,20 @@ DEMO_INITIATIVES = [
 ]
 
 
+def _first_user_with(role: Role) -> User | None:
+    return db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == str(role))
+        .order_by(User.id)
+    ).first()
+
+
 def seed_initiatives() -> Iterable[str]:
     if db.session.scalars(select(Initiative).limit(1)).first() is not None:
         return []
-    resident = db.session.scalars(
-        select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == str(Role.RESIDENT))
-        .order_by(User.id)
-    ).first()
-    coordinator = db.session.scalars(
-        select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == str(Role.COORDINATOR))
-        .order_by(User.id)
-    ).first()
+    resident = _first_user_with(Role.RESIDENT)
+    coordinator = _first_user_with(Role.COORDINATOR)
     if resident is None or coordinator is None:
         return []
     made = []

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Final, Generic, Literal, TypeVar
+from typing import Any, Final, Generic, Literal, TypeVar, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -158,6 +158,25 @@ def _encode(values: Sequence[str | None] | None, n: int) -> tuple[IntArray, tupl
     )
     index = {label: i for i, label in enumerate(labels)}
     return np.fromiter((index[v] for v in values), dtype=np.int64, count=n), labels
+
+
+def _encode_groups(
+    n: int,
+    kind: Sequence[str | None] | None,
+    unit: Sequence[str | None] | None,
+    service_area: Sequence[str | None] | None,
+) -> dict[str, tuple[IntArray, tuple[str | None, ...]]]:
+    """The grouping columns every kind of row carries, encoded for the ``*_by`` metrics."""
+    return {
+        "kind": _encode(kind, n),
+        "unit": _encode(unit, n),
+        "service_area": _encode(service_area, n),
+    }
+
+
+def _group_values(rows: Sequence[Any]) -> dict[str, list[str | None]]:
+    """The grouping columns of row objects, as keyword arguments of ``from_columns``."""
+    return {name: [getattr(row, name) for row in rows] for name in get_args(GroupBy)}
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:

@@ -23,7 +23,8 @@ from portal.impact.metrics.periods import (
     _bucket_index,
     _day,
     _days,
-    _encode,
+    _encode_groups,
+    _group_values,
     _hundredths,
     _windows,
     buckets,
@@ -131,11 +132,7 @@ class Participations:
             day=day,
             centihours=centihours,
             attended=attended_arr,
-            groups={
-                "kind": _encode(kind, n),
-                "unit": _encode(unit, n),
-                "service_area": _encode(service_area, n),
-            },
+            groups=_encode_groups(n, kind, unit, service_area),
             activity_ids=activity_ids.astype(np.int64),
             n_persons=n_persons,
             first_day=first_day,
@@ -151,9 +148,7 @@ class Participations:
             participated_on=np.array([r.participated_on for r in rows], dtype="datetime64[D]"),
             hours=[float(r.hours) for r in rows],
             attended=[r.attended for r in rows],
-            kind=[r.kind for r in rows],
-            unit=[r.unit for r in rows],
-            service_area=[r.service_area for r in rows],
+            **_group_values(rows),
         )
 
 

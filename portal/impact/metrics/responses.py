@@ -32,8 +32,9 @@ from portal.impact.metrics.periods import (
     TrendPoint,
     _bucket_index,
     _day,
-    _encode,
+    _encode_groups,
     _group_medians,
+    _group_values,
     _ratio,
     buckets,
 )
@@ -129,11 +130,7 @@ class Outputs:
             responded=responded,
             implementation=status_codes,
             implemented=implemented,
-            groups={
-                "kind": _encode(kind, n),
-                "unit": _encode(unit, n),
-                "service_area": _encode(service_area, n),
-            },
+            groups=_encode_groups(n, kind, unit, service_area),
         )
 
     @classmethod
@@ -146,9 +143,7 @@ class Outputs:
             responded_on=np.array([r.responded_on for r in rows], dtype="datetime64[D]"),
             implementation=[r.implementation for r in rows],
             implemented_on=np.array([r.implemented_on for r in rows], dtype="datetime64[D]"),
-            kind=[r.kind for r in rows],
-            unit=[r.unit for r in rows],
-            service_area=[r.service_area for r in rows],
+            **_group_values(rows),
         )
 
 
