@@ -354,3 +354,16 @@ def test_standalone_command_exits_2_with_one_line(tmp_path: Path) -> None:
     assert done.stdout == ""
     assert len(done.stderr.strip().splitlines()) == 1
     assert "missing" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_import_names_file_row_and_column_and_exits_2(runner: Any, tmp_path: Path) -> None:
+    shutil.copytree(CLASSIC, tmp_path / "x")
+    _break_cell(tmp_path / "x", "votes.csv", 5, "vote", "2")
+    result = runner.invoke(
+        args=["deliberation", "import", str(tmp_path / "x")],
+        env={"LANG": "fi_FI.UTF-8", "LANGUAGE": "", "LC_ALL": ""},
+    )
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "votes.csv" in lines[0] and "rivi 5" in lines[0], lines
+    assert "Traceback" not in result.output
