@@ -54,9 +54,13 @@ def test_web_form_by_keyboard(
     assert "Virtanen" not in answer.open_text
 
 
-def test_kiosk_by_keyboard_returns_to_start(page: Any, db: Any, unit: OrgUnit) -> None:
+@pytest.mark.parametrize("language", ["fi", "sv"])
+def test_kiosk_by_keyboard_returns_to_start(
+    page: Any, db: Any, unit: OrgUnit, language: str
+) -> None:
     _device, secret = services.create_kiosk_device(unit=unit, name="Aula")
-    page.goto(f"/feedback/kiosk/{secret}?lang=sv")
+    page.goto(f"/feedback/kiosk/{secret}?lang={language}")
+    assert page.locator("html").get_attribute("lang") == language
     assert axe_violations(page) == []
     _choose_score(page, 10)
     tab_to(page, "form button[type=submit]", limit=60)
@@ -68,8 +72,13 @@ def test_kiosk_by_keyboard_returns_to_start(page: Any, db: Any, unit: OrgUnit) -
     assert page.context.cookies() == []
 
 
-def test_handling_pages_by_keyboard(page: Any, db: Any, unit: OrgUnit, create_user: Any) -> None:
-    create_user("staff", email="hoitaja@example.fi", org_unit=unit, locale="fi")
+@pytest.mark.parametrize(
+    ("language", "saved"), [("fi", "Vastaus tallennettiin."), ("sv", "Svaret sparades.")]
+)
+def test_handling_pages_by_keyboard(
+    page: Any, db: Any, unit: OrgUnit, create_user: Any, language: str, saved: str
+) -> None:
+    create_user("staff", email="hoitaja@example.fi", org_unit=unit, locale=language)
     answer, _created = services.submit_answer(
         services.Submission(
             unit=unit, channel="web", language="fi", score=3, open_text="Jonotin puhelimessa tunnin"
@@ -85,6 +94,7 @@ def test_handling_pages_by_keyboard(page: Any, db: Any, unit: OrgUnit, create_us
     page.keyboard.press("Enter")
     page.wait_for_url("**/account")
     page.goto("/feedback/handle")
+    assert page.locator("html").get_attribute("lang") == language
     assert axe_violations(page) == []
     tab_to(page, f"a[href='/feedback/handle/answers/{answer.id}']", limit=150)
     page.keyboard.press("Enter")
@@ -96,7 +106,7 @@ def test_handling_pages_by_keyboard(page: Any, db: Any, unit: OrgUnit, create_us
     page.keyboard.press("Space")  # publish as "you said, we did"
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    page.get_by_text("Vastaus tallennettiin.").wait_for()
+    page.get_by_text(saved).wait_for()
     assert axe_violations(page) == []
     db.session.expire_all()
     stored = db.session.get(Answer, answer.id)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import OrgUnit, OrgUnitKind
 from portal.feedback import services
 from portal.feedback.models import Answer, SurveyInvitation
+from portal.feedback.services.privacy import export_personal_data
 from portal.impact import services as impact
 from portal.impact.models import ActivityKind
 from tests.conftest import body_text
@@ -79,3 +80,42 @@ def test_participants_get_one_survey_and_answers_feed_the_activity_kind(
     )
     # customer-feedback reports do not mix in participation answers
     assert services.overall_nps(services.ReportFilter()).n == 0
+
+
+def test_erasing_a_participant_unlinks_the_survey_and_keeps_the_answer(
+    client: Any, db: Any, create_user: Any, mailbox: Any
+) -> None:
+    from portal.accounts import services as accounts
+
+    unit = OrgUnit(kind=OrgUnitKind.UNIT, name_fi="Nuorisovaltuusto")
+    db.session.add(unit)
+    db.session.commit()
+    today = date.today()
+    activity = impact.register_activity(
+        kind=ActivityKind.COUNCIL,
+        title="Nuorisovaltuusto 2026",
+        source_type="test",
+        source_id=2,
+        org_unit=unit,
+        starts_on=today - timedelta(days=200),
+        ends_on=today - timedelta(days=1),
+    )
+    person = create_user(locale="fi")
+    impact.record_participation(
+        activity=activity, user=person, occurred_on=today - timedelta(days=20), hours=Decimal("1")
+    )
+    db.session.commit()
+    assert services.send_surveys_for_ended_activities(today=today) == 1
+    link = re.search(
+        r"http://localhost(/feedback/survey/\S+)", body_text(mailbox.wait_for(person.email)[0])
+    ).group(1)
+    assert client.post(urlsplit(link).path, data={"score": "9", "lang": "fi"}).status_code == 200
+    assert export_personal_data(person)[0]["answered"] is True
+
+    accounts.erase_user(actor=person, user=person)
+    db.session.expire_all()
+    invitation = db.session.scalars(select(SurveyInvitation)).one()
+    assert invitation.user_id is None and invitation.used_at is not None
+    answer = db.session.scalars(select(Answer)).one()  # anonymous: kept for the figures
+    assert (answer.activity_id, answer.score) == (activity.id, 9)
+    assert services.participation_by_kind(services.ReportFilter())[0]["result"].n == 1
