@@ -1,7 +1,7 @@
 """The published files re-run with the Sortition Foundation's reference tool.
 
-The tool is not a dependency of the portal; the test runs when ``sortition-algorithms`` is
-installed (``pip install sortition-algorithms``) and is skipped otherwise.
+The tool is a test dependency only (``sortition-algorithms[cli]`` in the ``test`` extra), not
+one of the portal; where it is not installed the test is skipped.
 """
 
 from __future__ import annotations
