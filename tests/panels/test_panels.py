@@ -514,6 +514,35 @@ def test_draw_command_prints_the_json_of_run_draw(runner: Any, tmp_path: Any) ->
     assert report["feasible"] is False and report["explanation"]
 
 
+def test_draw_command_exit_statuses(runner: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    """2 for malformed files (one line), 1 for quotas no panel meets and solver failures."""
+    from portal.panels import leximin
+
+    people = tmp_path / "people.csv"
+    categories = tmp_path / "categories.csv"
+    people.write_text(_people_csv(30))
+    categories.write_text("feature,value,min,max\ngender,woman,3,5\ngender,man,three,5\n")
+    args = ["panels", "draw", "--people", str(people), "--categories", str(categories)]
+    args += ["--size", "8", "--seed", "7"]
+    malformed = runner.invoke(args=args)
+    assert malformed.exit_code == 2, malformed.output
+    assert "categories.csv" in malformed.output and "Traceback" not in malformed.output
+
+    categories.write_text("feature,value,min,max\ngender,woman,9,9\ngender,man,0,8\n")
+    infeasible = runner.invoke(args=args)
+    assert infeasible.exit_code == 1 and "No panel meets the quotas" in infeasible.output
+
+    categories.write_text("feature,value,min,max\ngender,woman,3,5\ngender,man,3,5\n")
+
+    def broken_pricing(self: Any, weights: Any) -> Any:
+        raise leximin.SolverFailure("pricing problem failed: solver error")
+
+    monkeypatch.setattr(leximin._Pricer, "best", broken_pricing)
+    failed = runner.invoke(args=args)
+    assert failed.exit_code == 1, failed.output
+    assert "could not be computed" in failed.output and "Traceback" not in failed.output
+
+
 def test_members_from_an_uploaded_list_can_be_linked_to_accounts(
     login_as: Any, create_user: Any, db: Any
 ) -> None:
