@@ -19,6 +19,7 @@ the generated instances.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -283,6 +284,8 @@ def main() -> None:
         describe(pool, shares)
         run(pool, shares, 60)
     run_generated(with_cli="--cli" in sys.argv[1:])
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"\nload average {load} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
