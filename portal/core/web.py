@@ -7,11 +7,12 @@ import logging
 import time
 from typing import Any
 
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, Response, abort, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wsgi import LimitedStream
 
+from portal.core.text_input import has_control_characters
 from portal.extensions import db
 
 request_log = logging.getLogger("portal.requests")
@@ -40,6 +41,7 @@ DISCARD_BODY_LIMIT = 64 * 1024 * 1024
 
 def init_web(app: Flask) -> None:
     app.before_request(_start_timer)
+    app.before_request(_refuse_control_characters_in_the_address)
     app.after_request(_add_security_headers)
     app.after_request(_log_request)
     for code in ERROR_CODES:
@@ -50,6 +52,21 @@ def init_web(app: Flask) -> None:
 
 def _start_timer() -> None:
     g.request_started = time.perf_counter()
+
+
+def _refuse_control_characters_in_the_address() -> None:
+    """400 for a path or query string holding NUL or another control character.
+
+    Forms are checked field by field (with a message beside the field); the address is
+    read by every view, searches and filters included, so it is checked once here, before
+    such text can reach a database that refuses it (PostgreSQL refuses NUL in text).
+    """
+    if has_control_characters(request.path) or any(
+        has_control_characters(text, multiline=True)
+        for pair in request.args.items(multi=True)
+        for text in pair
+    ):
+        abort(400)
 
 
 def _add_security_headers(response: Response) -> Response:

@@ -123,3 +123,27 @@ def test_template_messages_survive_jinja_formatting() -> None:
             except (ValueError, TypeError, KeyError):
                 broken.append(f"{path}: {match.group(2)[:40]!r}")
     assert broken == []
+
+
+@pytest.mark.parametrize("role", [None, "coordinator", "admin"])
+def test_control_characters_in_the_address_are_a_bad_request_on_every_page(
+    app: Flask, client: Any, login_as: Any, role: str | None
+) -> None:
+    """Every GET route, with NUL in a search, a filter and a path segment: 400, never 500."""
+    browser = login_as(role) if role else client
+    samples = {"int": "1", "default": "a%00b", "string": "a%00b", "path": "a%00b"}
+    pages = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()) or rule.endpoint == "static":
+            continue
+        path = rule.rule
+        for argument, converter in rule._converters.items():
+            name = type(converter).__name__.removesuffix("Converter").lower()
+            path = re.sub(rf"<(?:[^:>]+:)?{argument}>", samples.get(name, "1"), path)
+        for query in ("?q=%00", "?lang=fi&status=x%00y&page=%01"):
+            response = browser.get(path + query)
+            assert response.status_code == 400, (path + query, response.status_code)
+        if "%00" in path:
+            assert browser.get(path).status_code == 400, path
+        pages += 1
+    assert pages > 100
