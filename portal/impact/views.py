@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,6 +21,7 @@ from flask_login import current_user
 
 from portal.accounts.models import OrgUnit
 from portal.core import charts
+from portal.core.csv_export import csv_response, csv_text
 from portal.core.i18n import current_locale, number, percent
 from portal.core.paging import paginate
 from portal.core.permissions import permission_required, public, user_has_permission
@@ -289,28 +288,25 @@ def export_report_csv() -> Any:
     if criteria is None:
         abort(400)
     report = build_report(criteria, today=_today(), overdue_after_days=_overdue_days())
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(CSV_COLUMNS)
-    for reach_point, resp_point, outcome_point, cost_point in zip(
-        report.reach_trend,
-        report.responsiveness_trend,
-        report.outcomes_trend,
-        report.cost_trend,
-        strict=True,
-    ):
-        writer.writerow(
-            _csv_row(
-                reach_point.bucket.label,
-                reach_point.value,
-                resp_point.value,
-                outcome_point.value,
-                cost_point.value,
-                report.has_costs,
-            )
+    rows = [
+        _csv_row(
+            reach_point.bucket.label,
+            reach_point.value,
+            resp_point.value,
+            outcome_point.value,
+            cost_point.value,
+            report.has_costs,
         )
+        for reach_point, resp_point, outcome_point, cost_point in zip(
+            report.reach_trend,
+            report.responsiveness_trend,
+            report.outcomes_trend,
+            report.cost_trend,
+            strict=True,
+        )
+    ]
     period = criteria.period
-    writer.writerow(
+    rows.append(
         _csv_row(
             f"{period.start}..{period.end}",
             report.reach,
@@ -320,13 +316,7 @@ def export_report_csv() -> Any:
             report.has_costs,
         )
     )
-    filename = f"impact-{period.start}-{period.end}.csv"
-    # A BOM lets spreadsheet programs recognise UTF-8 (ä, ö, å in labels).
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(csv_text(CSV_COLUMNS, rows), f"impact-{period.start}-{period.end}.csv")
 
 
 @bp.get("/report/print")
