@@ -50,6 +50,7 @@ from portal.deliberation.models import (
     Participant,
     Statement,
 )
+from portal.deliberation.polis_errors import ExportError, error_message
 from portal.deliberation.report import build_report
 from portal.extensions import db, limiter
 
@@ -538,7 +539,13 @@ def import_conversation() -> Any:
                 exchange.extract_zip(form.archive.data.read(), Path(folder))
                 conversation = exchange.import_export(actor=current_user, directory=folder)
         except services.DeliberationError as error:
-            form.archive.errors = [*form.archive.errors, _error_message(error.code)]
+            cause = error.__cause__  # where in which file, for an export that cannot be read
+            message = (
+                error_message(cause, _)
+                if isinstance(cause, ExportError)
+                else _error_message(error.code)
+            )
+            form.archive.errors = [*form.archive.errors, message]
         else:
             services.recompute_now(conversation.id, force=True)
             flash(_("The conversation is imported and analysed."), "success")

@@ -128,3 +128,30 @@ def test_import_rejects_garbage(db: Any, login_as: Any) -> None:
     )
     assert response.status_code == 400
     assert db.session.scalar(select(func.count(Conversation.id))) == 0
+
+
+def test_import_names_the_file_row_and_column_of_a_broken_export(
+    db: Any, login_as: Any, tmp_path: Path
+) -> None:
+    import shutil
+    import zipfile
+
+    from tests.deliberation.test_polis_variants import CLASSIC, _break_cell
+
+    shutil.copytree(CLASSIC, tmp_path / "x")
+    _break_cell(tmp_path / "x", "votes.csv", 5, "vote", "2")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted((tmp_path / "x").iterdir()):
+            zipped.write(path, path.name)
+    coordinator = login_as("coordinator", locale="fi")
+    token = csrf_token(coordinator, "/deliberation/manage/import")
+    response = coordinator.post(
+        "/deliberation/manage/import",
+        data={"csrf_token": token, "archive": (io.BytesIO(archive.getvalue()), "export.zip")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "votes.csv" in page and "rivi 5" in page
+    assert db.session.scalar(select(func.count(Conversation.id))) == 0
