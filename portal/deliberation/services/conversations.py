@@ -73,6 +73,21 @@ def _apply_fields(conversation: Conversation, fields: ConversationFields) -> Non
     conversation.participants_may_submit = fields.participants_may_submit
 
 
+def _add_seed(
+    conversation: Conversation, *, text: str, language: str, is_meta: bool = False
+) -> Statement:
+    """An organisers' statement: accepted at once, with no participant as its author."""
+    return _add_statement(
+        conversation,
+        text=text,
+        language=language,
+        author=None,
+        status=StatementStatus.ACCEPTED,
+        is_seed=True,
+        is_meta=is_meta,
+    )
+
+
 def create_conversation(
     *, actor: User, fields: ConversationFields, seed_statements: list[str] | None = None
 ) -> Conversation:
@@ -85,14 +100,7 @@ def create_conversation(
     language = conversation.language_list[0]
     for text in seed_statements or []:
         if text.strip():
-            _add_statement(
-                conversation,
-                text=text,
-                language=language,
-                author=None,
-                status=StatementStatus.ACCEPTED,
-                is_seed=True,
-            )
+            _add_seed(conversation, text=text, language=language)
     sync_activity(conversation)
     record_audit(
         actor=actor,
@@ -182,15 +190,7 @@ def add_seed_statement(
     """Add an accepted seed statement written by the organisers, and commit."""
     if conversation.status in {ConversationStatus.CLOSED, ConversationStatus.REPORTED}:
         raise DeliberationError("read_only")
-    statement = _add_statement(
-        conversation,
-        text=text,
-        language=language,
-        author=None,
-        status=StatementStatus.ACCEPTED,
-        is_seed=True,
-        is_meta=is_meta,
-    )
+    statement = _add_seed(conversation, text=text, language=language, is_meta=is_meta)
     record_audit(
         actor=actor,
         action="deliberation.seed_added",
