@@ -16,13 +16,14 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import lockout
 from portal.accounts.models import OrgUnit, OrgUnitKind, User, UserRole
-from portal.core.audit import DomainAudit, changed_fields, record_audit
+from portal.core.audit import DomainAudit, changed_fields
 from portal.core.db import utcnow
 from portal.core.errors import DomainError
 from portal.core.mail import forget_mail_to, mail_person
 from portal.core.models import OneTimeToken
 from portal.core.permissions import Role
 from portal.core.personal_data import handlers
+from portal.core.service_links import link_token
 from portal.core.tasks import enqueue_after_commit, task
 from portal.core.tokens import TokenInvalid, consume_token, issue_token, peek_token
 from portal.core.urls import external_url
@@ -181,10 +182,7 @@ def verification_link_is_valid(*, secret: str) -> bool:
 
 
 def verify_email(*, secret: str) -> User:
-    try:
-        token = consume_token(secret, purpose=VERIFY_EMAIL)
-    except TokenInvalid as exc:
-        raise AccountError("invalid_link") from exc
+    token = link_token(secret, purpose=VERIFY_EMAIL, error=AccountError, use_up=True)
     user = db.session.get(User, token.user_id)
     if user is None or user.email != token.subject:
         raise AccountError("invalid_link")
@@ -264,10 +262,7 @@ def reset_password(*, secret: str, password: str) -> User:
     The user's row is locked before the link is used, so two links used at once are
     applied one after the other and the second finds itself already withdrawn.
     """
-    try:
-        owner_id = peek_token(secret, purpose=RESET_PASSWORD).user_id
-    except TokenInvalid as exc:
-        raise AccountError("invalid_link") from exc
+    owner_id = link_token(secret, purpose=RESET_PASSWORD, error=AccountError).user_id
     if owner_id is not None:
         db.session.execute(select(User.id).where(User.id == owner_id).with_for_update())
     user = db.session.get(User, owner_id) if owner_id is not None else None
@@ -441,13 +436,7 @@ def update_user_access(
         # Permissions are read fresh on every request, but a changed role also ends the
         # person's sessions so nobody keeps working with a view of access they lost.
         end_all_sessions(user)
-        record_audit(
-            actor=actor,
-            action="accounts.access_changed",
-            object_type="user",
-            object_id=user.id,
-            changes=changes,
-        )
+        audit(actor, "access_changed", "user", user.id, **changes)
     db.session.commit()
     return user
 
@@ -507,12 +496,7 @@ def save_org_unit(
     unit.name_en = name_en.strip()
     unit.manager_email = normalise_email(manager_email) if manager_email else None
     db.session.flush()
-    record_audit(
-        actor=actor,
-        action="accounts.unit_created" if created else "accounts.unit_updated",
-        object_type="org_unit",
-        object_id=unit.id,
-    )
+    audit(actor, "unit_created" if created else "unit_updated", "org_unit", unit.id)
     db.session.commit()
     return unit
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -48,6 +48,22 @@ class ResponseError(ValueError):
         self.code = code
 
 
+_Mirror = TypeVar("_Mirror", Activity, Output)
+
+
+def _mirror(model: type[_Mirror], source_type: str, source_id: int | None, **new: Any) -> _Mirror:
+    """The row that mirrors a domain object, added (with ``new``) when there is none yet."""
+    row = None
+    if source_type and source_id is not None:
+        row = db.session.scalars(
+            select(model).where(model.source_type == source_type, model.source_id == source_id)
+        ).first()
+    if row is None:
+        row = model(source_type=source_type, source_id=source_id, **new)
+        db.session.add(row)
+    return row
+
+
 def register_activity(
     *,
     kind: str,
@@ -61,12 +77,7 @@ def register_activity(
     status: str | None = None,
 ) -> Activity:
     """Create or update the activity that mirrors a domain object (idempotent per source)."""
-    activity = db.session.scalars(
-        select(Activity).where(Activity.source_type == source_type, Activity.source_id == source_id)
-    ).first()
-    if activity is None:
-        activity = Activity(source_type=source_type, source_id=source_id, kind=kind)
-        db.session.add(activity)
+    activity = _mirror(Activity, source_type, source_id, kind=kind)
     activity.kind = kind
     activity.title = title
     activity.title_sv = title_sv
@@ -165,14 +176,7 @@ def register_output(
     source_id: int | None = None,
 ) -> Output:
     """Add an output of an activity (idempotent when a source is given)."""
-    output = None
-    if source_type and source_id is not None:
-        output = db.session.scalars(
-            select(Output).where(Output.source_type == source_type, Output.source_id == source_id)
-        ).first()
-    if output is None:
-        output = Output(activity=activity, source_type=source_type, source_id=source_id)
-        db.session.add(output)
+    output = _mirror(Output, source_type, source_id, activity=activity)
     output.kind = kind
     output.title = title
     output.text = text

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal.accounts.models import OrgUnit, User
-from portal.core.audit import record_audit
 from portal.core.db import utcnow
 from portal.councils.models import (
     ApplicationStatus,
@@ -82,12 +81,7 @@ def save_council(
     else:
         for term in council.terms:
             _sync_term_activity(council, term)
-    record_audit(
-        actor=actor,
-        action="councils.created" if created else "councils.updated",
-        object_type="council",
-        object_id=council.id,
-    )
+    audit(actor, "created" if created else "updated", "council", council.id)
     db.session.commit()
     return council
 

@@ -12,8 +12,9 @@ from sqlalchemy import Select, select
 from portal.accounts.models import User
 from portal.core.db import utcnow
 from portal.core.mail import Attachment, mail_person
+from portal.core.service_links import link_token, row_for_link
 from portal.core.times import local_date
-from portal.core.tokens import TokenInvalid, consume_token, issue_token, peek_token
+from portal.core.tokens import issue_token
 from portal.core.urls import external_url
 from portal.councils.ics import CalendarEvent, build_calendar
 from portal.councils.models import (
@@ -255,24 +256,16 @@ def answer_invitation(*, actor: User, invitation: MeetingInvitation, answer: str
 
 def invitation_for_link(*, secret: str) -> MeetingInvitation:
     """The invitation an answer link points to, without using the link up."""
-    try:
-        token = peek_token(secret, purpose=RSVP_PURPOSE)
-    except TokenInvalid as exc:
-        raise CouncilError("invalid_link") from exc
-    invitation = db.session.get(MeetingInvitation, int(token.subject or 0))
-    if invitation is None or invitation.user_id != token.user_id:
-        raise CouncilError("invalid_link")
-    return invitation
+    return row_for_link(
+        secret, purpose=RSVP_PURPOSE, model=MeetingInvitation, owner="user_id", error=CouncilError
+    )
 
 
 def answer_by_link(*, secret: str, answer: str) -> MeetingInvitation:
     """Answer through the emailed link; the link works once (the answer can still be
     changed on the member's own page)."""
     invitation = invitation_for_link(secret=secret)
-    try:
-        consume_token(secret, purpose=RSVP_PURPOSE)
-    except TokenInvalid as exc:
-        raise CouncilError("invalid_link") from exc
+    link_token(secret, purpose=RSVP_PURPOSE, error=CouncilError, use_up=True)
     _record_answer(invitation, answer)
     db.session.commit()
     return invitation

@@ -9,7 +9,6 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.accounts.services import create_user, find_user_by_email, grant_role, normalise_email
-from portal.core.audit import record_audit
 from portal.core.db import utcnow
 from portal.core.permissions import Role
 from portal.councils.models import (
@@ -142,14 +141,12 @@ def update_membership(
         "privacy_commitment": privacy_commitment_on is not None,
         "orientation": orientation_done_on is not None,
     }
-    record_audit(
-        actor=actor,
-        action="councils.member_updated",
-        object_type="council_membership",
-        object_id=membership.id,
-        changes={
-            k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]
-        },
+    audit(
+        actor,
+        "member_updated",
+        "council_membership",
+        membership.id,
+        **{k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]},
     )
     db.session.commit()
     return membership

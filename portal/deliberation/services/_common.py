@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from portal.core.audit import DomainAudit
 from portal.core.db import utcnow
 from portal.core.errors import DomainError
 from portal.core.permissions import Role
@@ -39,6 +40,9 @@ ACTIVITY_SOURCE = "deliberation_conversation"
 
 
 ZERO_HOURS = Decimal("0")
+
+
+audit = DomainAudit("deliberation")
 
 
 class DeliberationError(DomainError):

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.core.audit import record_audit
 from portal.core.db import utcnow
 from portal.deliberation.models import (
     Access,
@@ -24,6 +23,7 @@ from portal.deliberation.models import (
 from portal.deliberation.services._common import (
     DeliberationError,
     _add_statement,
+    audit,
     sync_activity,
 )
 from portal.deliberation.services.recompute import recompute_now
@@ -73,6 +73,21 @@ def _apply_fields(conversation: Conversation, fields: ConversationFields) -> Non
     conversation.participants_may_submit = fields.participants_may_submit
 
 
+def _add_seed(
+    conversation: Conversation, *, text: str, language: str, is_meta: bool = False
+) -> Statement:
+    """An organisers' statement: accepted at once, with no participant as its author."""
+    return _add_statement(
+        conversation,
+        text=text,
+        language=language,
+        author=None,
+        status=StatementStatus.ACCEPTED,
+        is_seed=True,
+        is_meta=is_meta,
+    )
+
+
 def create_conversation(
     *, actor: User, fields: ConversationFields, seed_statements: list[str] | None = None
 ) -> Conversation:
@@ -85,21 +100,15 @@ def create_conversation(
     language = conversation.language_list[0]
     for text in seed_statements or []:
         if text.strip():
-            _add_statement(
-                conversation,
-                text=text,
-                language=language,
-                author=None,
-                status=StatementStatus.ACCEPTED,
-                is_seed=True,
-            )
+            _add_seed(conversation, text=text, language=language)
     sync_activity(conversation)
-    record_audit(
-        actor=actor,
-        action="deliberation.conversation_created",
-        object_type="deliberation_conversation",
-        object_id=conversation.id,
-        changes={"status": conversation.status, "seeds": len(seed_statements or [])},
+    audit(
+        actor,
+        "conversation_created",
+        "deliberation_conversation",
+        conversation.id,
+        status=conversation.status,
+        seeds=len(seed_statements or []),
     )
     db.session.commit()
     return conversation
@@ -118,18 +127,16 @@ def update_conversation(
     }
     _apply_fields(conversation, fields)
     sync_activity(conversation)
-    record_audit(
-        actor=actor,
-        action="deliberation.conversation_updated",
-        object_type="deliberation_conversation",
-        object_id=conversation.id,
-        changes={
-            "before": before,
-            "after": {
-                "access": conversation.access,
-                "moderation": conversation.moderation,
-                "participants_may_submit": conversation.participants_may_submit,
-            },
+    audit(
+        actor,
+        "conversation_updated",
+        "deliberation_conversation",
+        conversation.id,
+        before=before,
+        after={
+            "access": conversation.access,
+            "moderation": conversation.moderation,
+            "participants_may_submit": conversation.participants_may_submit,
         },
     )
     db.session.commit()
@@ -165,12 +172,13 @@ def change_status(*, actor: User, conversation: Conversation, status: str) -> Co
         if status == ConversationStatus.CLOSED:
             conversation.reported_at = None
         sync_activity(conversation)
-    record_audit(
-        actor=actor,
-        action="deliberation.status_changed",
-        object_type="deliberation_conversation",
-        object_id=conversation.id,
-        changes={"before": str(current), "after": status},
+    audit(
+        actor,
+        "status_changed",
+        "deliberation_conversation",
+        conversation.id,
+        before=str(current),
+        after=status,
     )
     db.session.commit()
     return conversation
@@ -182,22 +190,8 @@ def add_seed_statement(
     """Add an accepted seed statement written by the organisers, and commit."""
     if conversation.status in {ConversationStatus.CLOSED, ConversationStatus.REPORTED}:
         raise DeliberationError("read_only")
-    statement = _add_statement(
-        conversation,
-        text=text,
-        language=language,
-        author=None,
-        status=StatementStatus.ACCEPTED,
-        is_seed=True,
-        is_meta=is_meta,
-    )
-    record_audit(
-        actor=actor,
-        action="deliberation.seed_added",
-        object_type="deliberation_statement",
-        object_id=statement.id,
-        changes={"conversation": conversation.id},
-    )
+    statement = _add_seed(conversation, text=text, language=language, is_meta=is_meta)
+    audit(actor, "seed_added", "deliberation_statement", statement.id, conversation=conversation.id)
     db.session.commit()
     return statement
 
@@ -211,24 +205,25 @@ def list_conversations(*, public_only: bool) -> list[Conversation]:
     return list(db.session.scalars(query))
 
 
+def _count_per_conversation(
+    model: type[Participant] | type[Vote], conversation_ids: list[int]
+) -> dict[int, int]:
+    """How many rows of ``model`` each conversation has (those with none are left out)."""
+    return dict(
+        db.session.execute(
+            select(model.conversation_id, func.count(model.id))
+            .where(model.conversation_id.in_(conversation_ids))
+            .group_by(model.conversation_id)
+        ).all()
+    )
+
+
 def participation_counts(conversation_ids: list[int]) -> dict[int, tuple[int, int]]:
     """(participants, votes) per conversation, in two grouped queries."""
     if not conversation_ids:
         return {}
-    people = dict(
-        db.session.execute(
-            select(Participant.conversation_id, func.count(Participant.id))
-            .where(Participant.conversation_id.in_(conversation_ids))
-            .group_by(Participant.conversation_id)
-        ).all()
-    )
-    votes = dict(
-        db.session.execute(
-            select(Vote.conversation_id, func.count(Vote.id))
-            .where(Vote.conversation_id.in_(conversation_ids))
-            .group_by(Vote.conversation_id)
-        ).all()
-    )
+    people = _count_per_conversation(Participant, conversation_ids)
+    votes = _count_per_conversation(Vote, conversation_ids)
     return {cid: (int(people.get(cid, 0)), int(votes.get(cid, 0))) for cid in conversation_ids}
 
 

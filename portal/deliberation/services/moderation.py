@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.core.audit import record_audit
 from portal.core.db import utcnow
 from portal.deliberation.models import (
     Conversation,
@@ -13,10 +12,7 @@ from portal.deliberation.models import (
     Statement,
     StatementStatus,
 )
-from portal.deliberation.services._common import (
-    DeliberationError,
-    _mark_stale,
-)
+from portal.deliberation.services._common import DeliberationError, _mark_stale, audit
 from portal.extensions import db
 
 
@@ -59,12 +55,13 @@ def moderate_statement(
         "hidden": statement.hidden,
     }
     _mark_stale(statement.conversation_id)
-    record_audit(
-        actor=actor,
-        action="deliberation.statement_moderated",
-        object_type="deliberation_statement",
-        object_id=statement.id,
-        changes={"before": before, "after": after},
+    audit(
+        actor,
+        "statement_moderated",
+        "deliberation_statement",
+        statement.id,
+        before=before,
+        after=after,
     )
     db.session.commit()
     return statement
@@ -75,14 +72,12 @@ def set_participant_blocked(*, actor: User, participant: Participant, blocked: b
     are left out of the opinion map. Audited; commits."""
     participant.blocked = blocked
     _mark_stale(participant.conversation_id)
-    record_audit(
-        actor=actor,
-        action="deliberation.participant_blocked"
-        if blocked
-        else "deliberation.participant_unblocked",
-        object_type="deliberation_participant",
-        object_id=participant.id,
-        changes={"blocked": blocked},
+    audit(
+        actor,
+        "participant_blocked" if blocked else "participant_unblocked",
+        "deliberation_participant",
+        participant.id,
+        blocked=blocked,
     )
     db.session.commit()
     return participant

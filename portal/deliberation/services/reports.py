@@ -42,6 +42,24 @@ def first_vote_dates(conversation_id: int) -> dict[int, date]:
     return out
 
 
+def _share_lines(rows: list[dict[str, Any]], texts: dict[int, str]) -> list[str]:
+    """One line per statement: the share that agrees or disagrees, then its text."""
+    return [
+        _(
+            "%(share)s %% agree: %(text)s",
+            share=round(row["agree_share"] * 100),
+            text=texts.get(row["statement_id"], ""),
+        )
+        if row["direction"] == "agree"
+        else _(
+            "%(share)s %% disagree: %(text)s",
+            share=round(row["disagree_share"] * 100),
+            text=texts.get(row["statement_id"], ""),
+        )
+        for row in rows
+    ]
+
+
 def register_report_outputs(conversation: Conversation, activity: Any) -> None:
     """Register the consensus and each group's view as outputs (flushes only)."""
     state = db.session.get(MathState, conversation.id)
@@ -55,20 +73,7 @@ def register_report_outputs(conversation: Conversation, activity: Any) -> None:
     language = conversation.language_list[0] if conversation.languages else "fi"
     topic = conversation.topic(language)
     with force_locale(language):
-        consensus_lines = [
-            _(
-                "%(share)s %% agree: %(text)s",
-                share=round(c["agree_share"] * 100),
-                text=texts.get(c["statement_id"], ""),
-            )
-            if c["direction"] == "agree"
-            else _(
-                "%(share)s %% disagree: %(text)s",
-                share=round(c["disagree_share"] * 100),
-                text=texts.get(c["statement_id"], ""),
-            )
-            for c in summary.get("consensus", [])
-        ]
+        consensus_lines = _share_lines(summary.get("consensus", []), texts)
         if consensus_lines:
             register_output(
                 activity=activity,
@@ -79,20 +84,6 @@ def register_report_outputs(conversation: Conversation, activity: Any) -> None:
                 source_id=conversation.id,
             )
         for group in summary.get("groups", []):
-            lines = [
-                _(
-                    "%(share)s %% agree: %(text)s",
-                    share=round(r["agree_share"] * 100),
-                    text=texts.get(r["statement_id"], ""),
-                )
-                if r["direction"] == "agree"
-                else _(
-                    "%(share)s %% disagree: %(text)s",
-                    share=round(r["disagree_share"] * 100),
-                    text=texts.get(r["statement_id"], ""),
-                )
-                for r in group["representative"]
-            ]
             register_output(
                 activity=activity,
                 kind=OutputKind.OPINION_GROUP_VIEW,
@@ -102,7 +93,7 @@ def register_report_outputs(conversation: Conversation, activity: Any) -> None:
                     size=group["size"],
                     topic=topic,
                 )[:200],
-                text="\n".join(lines),
+                text="\n".join(_share_lines(group["representative"], texts)),
                 source_type=f"deliberation_group_{group['id']}",
                 source_id=conversation.id,
             )

@@ -75,11 +75,14 @@ def confirm_assignment(
     return assignment
 
 
-def _check_rating(assignment: ExpertAssignment, rating: int) -> None:
+def _save_rating(assignment: ExpertAssignment, *, side: str, rating: int, feedback: str) -> None:
+    """Keep one side's (``requester`` or ``expert``) rating of a completed assignment."""
     if assignment.status != AssignmentStatus.COMPLETED:
         raise ExpertError("not_completed")
     if not 1 <= rating <= 5:
         raise ExpertError("rating_range")
+    setattr(assignment, f"{side}_rating", rating)
+    setattr(assignment, f"{side}_feedback", feedback.strip())
 
 
 def rate_assignment(
@@ -88,9 +91,7 @@ def rate_assignment(
     """The requesting unit rates a completed assignment (1 to 5) with optional words."""
     if not can_confirm(actor, assignment.request):
         raise ExpertError("not_yours")
-    _check_rating(assignment, rating)
-    assignment.requester_rating = rating
-    assignment.requester_feedback = feedback.strip()
+    _save_rating(assignment, side="requester", rating=rating, feedback=feedback)
     db.session.commit()
     return assignment
 
@@ -101,9 +102,7 @@ def give_expert_feedback(
     """The expert tells how the assignment went for them (1 to 5, and words)."""
     if assignment.expert_id != actor.id:
         raise ExpertError("not_yours")
-    _check_rating(assignment, rating)
-    assignment.expert_rating = rating
-    assignment.expert_feedback = feedback.strip()
+    _save_rating(assignment, side="expert", rating=rating, feedback=feedback)
     db.session.commit()
     return assignment
 

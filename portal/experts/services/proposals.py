@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from portal.accounts.models import User
 from portal.core.db import utcnow
 from portal.core.mail import mail_person
+from portal.core.service_links import link_token, row_for_link
 from portal.core.times import HELSINKI, local_date
-from portal.core.tokens import TokenInvalid, consume_token, issue_token, peek_token
+from portal.core.tokens import issue_token
 from portal.core.urls import external_url
 from portal.experts.matching import Candidate, Match, Need, overlaps, rank_candidates
 from portal.experts.models import (
@@ -244,14 +245,13 @@ def respond_to_assignment(
 
 def assignment_for_link(*, secret: str) -> ExpertAssignment:
     """The assignment an emailed answer link points to, without using the link up."""
-    try:
-        token = peek_token(secret, purpose=ANSWER_PURPOSE)
-    except TokenInvalid as exc:
-        raise ExpertError("invalid_link") from exc
-    assignment = db.session.get(ExpertAssignment, int(token.subject or 0))
-    if assignment is None or assignment.expert_id != token.user_id:
-        raise ExpertError("invalid_link")
-    return assignment
+    return row_for_link(
+        secret,
+        purpose=ANSWER_PURPOSE,
+        model=ExpertAssignment,
+        owner="expert_id",
+        error=ExpertError,
+    )
 
 
 def respond_by_link(*, secret: str, accept: bool, reason: str = "") -> ExpertAssignment:
@@ -259,10 +259,7 @@ def respond_by_link(*, secret: str, accept: bool, reason: str = "") -> ExpertAss
     assignment = assignment_for_link(secret=secret)
     if assignment.status != AssignmentStatus.PROPOSED:
         raise ExpertError("not_proposed")
-    try:
-        consume_token(secret, purpose=ANSWER_PURPOSE)
-    except TokenInvalid as exc:
-        raise ExpertError("invalid_link") from exc
+    link_token(secret, purpose=ANSWER_PURPOSE, error=ExpertError, use_up=True)
     _respond(assignment, accept=accept, reason=reason)
     db.session.commit()
     return assignment

@@ -8,11 +8,14 @@ from typing import Any
 from flask import current_app
 
 from portal.accounts.models import OrgUnit
+from portal.core.audit import DomainAudit
 from portal.core.errors import DomainError
 from portal.extensions import db
 
 LANGUAGES = ("fi", "sv", "en")
 FOLLOW_UP_DAYS = 7
+
+audit = DomainAudit("feedback")
 
 
 class FeedbackError(DomainError):

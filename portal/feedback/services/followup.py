@@ -15,7 +15,7 @@ from portal.core.tasks import task
 from portal.extensions import db
 from portal.feedback.models import FollowUpCase, MonthlyFeedbackReport
 from portal.feedback.services._common import clean_language, now_utc
-from portal.feedback.services.handling import area_managers
+from portal.feedback.services.handling import area_managers, unit_addresses
 from portal.feedback.services.reports import (
     ReportFilter,
     follow_up_figures,
@@ -30,21 +30,9 @@ TOP_THEMES = 3
 
 
 def _unit_addresses(unit_id: int) -> list[str]:
-    """Who hears about a unit's cases: its manager address, else its staff."""
+    """The addresses of the unit with this id (none when it is gone)."""
     unit = db.session.get(OrgUnit, unit_id)
-    if unit is None:
-        return []
-    if unit.manager_email:
-        return [unit.manager_email]
-    return [
-        email
-        for email in db.session.scalars(
-            select(User.email).where(
-                User.org_unit_id == unit_id, User.email.is_not(None), User.erased_at.is_(None)
-            )
-        )
-        if email
-    ]
+    return unit_addresses(unit) if unit is not None else []
 
 
 def staff_languages(addresses: list[str]) -> dict[str, str]:

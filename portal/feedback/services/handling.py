@@ -9,10 +9,9 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, or_, select
 
 from portal.accounts.models import OrgUnit, User
-from portal.core.audit import record_audit
 from portal.extensions import db
 from portal.feedback.models import Answer, AnswerTag, DevelopmentIdea, FollowUpCase, Reply
-from portal.feedback.services._common import FeedbackError, now_utc
+from portal.feedback.services._common import FeedbackError, audit, now_utc
 from portal.feedback.text import TONES
 from portal.impact import services as impact
 from portal.impact.models import ActivityKind, OutputKind
@@ -64,23 +63,26 @@ def visible_units(user: User) -> list[OrgUnit]:
     )
 
 
-def area_managers(unit: OrgUnit) -> list[str]:
-    """Addresses of the manager(s) of ``unit``'s service area: its manager address, or
-    else the staff attached to the service-area unit itself."""
-    area = unit.service_area
-    if area is None:
-        return []
-    if area.manager_email:
-        return [area.manager_email]
+def unit_addresses(unit: OrgUnit) -> list[str]:
+    """Who hears about a unit's cases: its manager address, else its staff."""
+    if unit.manager_email:
+        return [unit.manager_email]
     return [
         email
         for email in db.session.scalars(
             select(User.email).where(
-                User.org_unit_id == area.id, User.email.is_not(None), User.erased_at.is_(None)
+                User.org_unit_id == unit.id, User.email.is_not(None), User.erased_at.is_(None)
             )
         )
         if email
     ]
+
+
+def area_managers(unit: OrgUnit) -> list[str]:
+    """Addresses of the manager(s) of ``unit``'s service area: its manager address, or
+    else the staff attached to the service-area unit itself."""
+    area = unit.service_area
+    return unit_addresses(area) if area is not None else []
 
 
 def can_handle(user: User, answer: Answer) -> bool:
@@ -186,13 +188,7 @@ def reply(
     )
     db.session.add(row)
     answer.handled_at = answer.handled_at or now_utc(now)
-    record_audit(
-        actor=actor,
-        action="feedback.replied",
-        object_type="feedback_answer",
-        object_id=answer.id,
-        changes={"public": is_public},
-    )
+    audit(actor, "replied", "feedback_answer", answer.id, public=is_public)
     db.session.commit()
     return row
 
@@ -217,13 +213,7 @@ def correct_analysis(
     answer.tone = tone
     answer.themes = ",".join(dict.fromkeys(chosen))
     answer.corrected_by_id = actor.id
-    record_audit(
-        actor=actor,
-        action="feedback.analysis_corrected",
-        object_type="feedback_answer",
-        object_id=answer.id,
-        changes={"tone": tone, "themes": chosen},
-    )
+    audit(actor, "analysis_corrected", "feedback_answer", answer.id, tone=tone, themes=chosen)
     db.session.commit()
 
 
@@ -272,13 +262,7 @@ def make_development_idea(
     idea.output_id = output.id
     if answer is not None:
         answer.handled_at = answer.handled_at or now_utc()
-    record_audit(
-        actor=actor,
-        action="feedback.idea_made",
-        object_type="feedback_idea",
-        object_id=idea.id,
-        changes={"output": output.id},
-    )
+    audit(actor, "idea_made", "feedback_idea", idea.id, output=output.id)
     db.session.commit()
     return idea
 
@@ -354,11 +338,5 @@ def close_case(
     case.contacted_on = contacted_on
     case.contact = None  # delete-orphan: the encrypted row is removed
     case.answer.handled_at = case.answer.handled_at or moment
-    record_audit(
-        actor=actor,
-        action="feedback.case_closed",
-        object_type="feedback_case",
-        object_id=case.id,
-        changes={"contacted": contacted_on is not None},
-    )
+    audit(actor, "case_closed", "feedback_case", case.id, contacted=contacted_on is not None)
     db.session.commit()

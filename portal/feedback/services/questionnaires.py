@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from portal.core.audit import record_audit
 from portal.core.text_input import has_control_characters
 from portal.extensions import db
 from portal.feedback.models import Answer, Question, QuestionKind, Questionnaire
 from portal.feedback.questionnaire_seed import SEED_QUESTIONNAIRES, SeedQuestion
-from portal.feedback.services._common import FeedbackError
+from portal.feedback.services._common import FeedbackError, audit
 
 MIN_STATEMENTS = 0
 MAX_STATEMENTS = 9
@@ -186,12 +185,6 @@ def save_questionnaire(
             source=questionnaire.source,
             version=latest + 1,
         )
-    record_audit(
-        actor=actor,
-        action="feedback.questionnaire_saved",
-        object_type="feedback_questionnaire",
-        object_id=result.id,
-        changes={"version": result.version},
-    )
+    audit(actor, "questionnaire_saved", "feedback_questionnaire", result.id, version=result.version)
     db.session.commit()
     return result

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from portal.core.audit import record_audit
 from portal.extensions import db
 from portal.feedback.models import Answer, FeedbackTheme
-from portal.feedback.services._common import FeedbackError
+from portal.feedback.services._common import FeedbackError, audit
 from portal.feedback.text import default_tone_model
 from portal.feedback.themes import SEED_THEMES, Theme, ThemeSuggestion, match_themes, suggest_themes
 
@@ -100,13 +99,7 @@ def save_theme(
     theme.rules_fi, theme.rules_sv, theme.rules_en = (_rules_text(_rules(r)) for r in rules)
     theme.is_active = is_active
     db.session.flush()
-    record_audit(
-        actor=actor,
-        action="feedback.theme_saved",
-        object_type="feedback_theme",
-        object_id=theme.id,
-        changes={"code": theme.code, "active": is_active},
-    )
+    audit(actor, "theme_saved", "feedback_theme", theme.id, code=theme.code, active=is_active)
     db.session.commit()
     return theme
 

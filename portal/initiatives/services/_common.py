@@ -15,7 +15,7 @@ from portal.core.errors import DomainError
 from portal.core.mail import mail_person
 from portal.core.models import OneTimeToken
 from portal.core.permissions import Role
-from portal.core.tokens import TokenInvalid, consume_token, peek_token
+from portal.core.service_links import link_token
 from portal.core.urls import external_url
 from portal.extensions import db
 from portal.impact.models import ActivityKind, ActivityStatus, OutputKind
@@ -166,8 +166,5 @@ def _pending_support_ids(*conditions: Any) -> list[int]:
 
 def _link_subject(secret: str, purpose: str, *, use_up: bool = False) -> int:
     """The id a link was issued for; ``use_up`` makes the link unusable afterwards."""
-    try:
-        token = (consume_token if use_up else peek_token)(secret, purpose=purpose)
-    except TokenInvalid as exc:
-        raise InitiativeError("invalid_link") from exc
+    token = link_token(secret, purpose=purpose, error=InitiativeError, use_up=use_up)
     return int(token.subject or 0)

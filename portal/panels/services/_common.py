@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
 
+from portal.accounts.models import User
 from portal.core.audit import DomainAudit
 from portal.core.errors import DomainError
 from portal.core.mail import mail_person
@@ -60,6 +61,23 @@ def _sync_activity(panel: Panel) -> Activity:
         starts_on=panel.starts_on,
         ends_on=panel.ends_on,
         status=status,
+    )
+
+
+def _audit_draw(
+    actor: User | None, action: str, draw: PanelDraw, candidates: list[Any], **details: Any
+) -> None:
+    """Audit a step of a draw with what it drew from: the method, seed and candidates."""
+    audit(
+        actor,
+        action,
+        "panel_draw",
+        draw.id,
+        panel_id=draw.panel_id,
+        method=draw.method,
+        seed=draw.seed,
+        candidates=len(candidates),
+        **details,
     )
 
 

@@ -45,10 +45,10 @@ from portal.panels.models import (
 from portal.panels.selection import Candidate, Feasibility, SelectionSolverError
 from portal.panels.selection_io import distribution_to_dict, draw_from_candidates
 from portal.panels.services._common import (
+    _audit_draw,
     _candidates_by_pseudonym,
     _notify_selected,
     _sync_activity,
-    audit,
     categories_of,
 )
 
@@ -225,15 +225,11 @@ def _compute_draw(job_id: int, attempt: int) -> str:
     _sync_activity(panel)
     _notify_selected(panel, [by_pseudonym[p] for p in selected])
     actor = db.session.get(User, draw.created_by_id) if draw.created_by_id else None
-    audit(
+    _audit_draw(
         actor,
         "draw",
-        "panel_draw",
-        draw.id,
-        panel_id=panel.id,
-        method=draw.method,
-        seed=draw.seed,
-        candidates=len(candidates),
+        draw,
+        candidates,
         selected_candidate_ids=sorted(by_pseudonym[p].id for p in selected),
         min_probability=round(distribution.min_probability, 9),
         attempt=attempt,

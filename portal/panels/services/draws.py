@@ -32,6 +32,7 @@ from portal.panels.selection_io import (
 from portal.panels.services._common import (
     METHODS,
     PanelError,
+    _audit_draw,
     active_candidates,
     audit,
     categories_of,
@@ -103,17 +104,7 @@ def start_draw(*, actor: User, panel: Panel) -> PanelDraw:
         db.session.rollback()
         raise PanelError("already_drawn") from None
     db.session.add(PanelDrawJob(draw_id=draw.id))
-    audit(
-        actor,
-        "draw_started",
-        "panel_draw",
-        draw.id,
-        panel_id=panel.id,
-        method=draw.method,
-        seed=draw.seed,
-        candidates=len(candidates),
-        size=panel.size,
-    )
+    _audit_draw(actor, "draw_started", draw, candidates, size=panel.size)
     enqueue_after_commit(run_panel_draw, draw.id)
     db.session.commit()
     return draw

@@ -7,7 +7,6 @@ from datetime import date
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.core.audit import record_audit
 from portal.extensions import db
 from portal.impact.models import Activity
 from portal.panels.features import proposed_quotas, user_features
@@ -146,24 +145,18 @@ def publish_panel(*, actor: User, panel: Panel) -> Panel:
     """Make a draft panel public (recruiting); its page and report become visible."""
     if panel.status != PanelStatus.DRAFT:
         raise PanelError("not_draft")
-    return _change_status(actor, panel, PanelStatus.RECRUITING, "panels.publish")
+    return _change_status(actor, panel, PanelStatus.RECRUITING, "publish")
 
 
 def close_panel(*, actor: User, panel: Panel) -> Panel:
     """Mark that the panel has finished its work."""
-    return _change_status(actor, panel, PanelStatus.CLOSED, "panels.close")
+    return _change_status(actor, panel, PanelStatus.CLOSED, "close")
 
 
 def _change_status(actor: User, panel: Panel, status: PanelStatus, action: str) -> Panel:
     panel.status = status
     _sync_activity(panel)
-    record_audit(
-        actor=actor,
-        action=action,
-        object_type="panel",
-        object_id=panel.id,
-        changes={"status": panel.status},
-    )
+    audit(actor, action, "panel", panel.id, status=panel.status)
     db.session.commit()
     return panel
 

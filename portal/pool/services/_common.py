@@ -15,7 +15,8 @@ from portal.core.db import utcnow
 from portal.core.errors import DomainError
 from portal.core.mail import OUTBOX_KEY, queue_mail, render_mail
 from portal.core.permissions import Role
-from portal.core.tokens import TokenInvalid, consume_token, issue_token, peek_token
+from portal.core.service_links import link_token
+from portal.core.tokens import issue_token
 from portal.extensions import db
 from portal.pool.models import InvitationRecipient, MemberStatus, PoolMember
 
@@ -75,12 +76,7 @@ def _member_token(member: PoolMember, purpose: str, lifetime: timedelta) -> str:
 
 
 def _member_from_token(secret: str, purpose: str, *, use: bool = True) -> PoolMember:
-    try:
-        token = (
-            consume_token(secret, purpose=purpose) if use else peek_token(secret, purpose=purpose)
-        )
-    except TokenInvalid as exc:
-        raise PoolError("invalid_link") from exc
+    token = link_token(secret, purpose=purpose, error=PoolError, use_up=use)
     member_id = (token.subject or "").removeprefix("member:")
     member = db.session.get(PoolMember, int(member_id)) if member_id.isdigit() else None
     if member is None or member.user_id != token.user_id:

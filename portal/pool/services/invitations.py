@@ -14,8 +14,9 @@ from sqlalchemy.orm import contains_eager
 from portal.accounts.models import User
 from portal.core.db import utcnow
 from portal.core.models import OneTimeToken
+from portal.core.service_links import link_token
 from portal.core.tasks import enqueue_after_commit, task
-from portal.core.tokens import TokenInvalid, issue_token, peek_token
+from portal.core.tokens import issue_token
 from portal.core.urls import external_url
 from portal.extensions import db
 from portal.impact.models import Activity, ActivityStatus
@@ -158,6 +159,23 @@ def create_invitation(
 MAIL_BATCH = 200
 
 
+def _email_contacts(invitation: PoolInvitation, *conditions: Any) -> list[Any]:
+    """(recipient, user id, email, locale, name) of those still in the pool to reach by email."""
+    return db.session.execute(
+        select(InvitationRecipient, User.id, User.email, User.locale, User.name)
+        .join(PoolMember, PoolMember.id == InvitationRecipient.member_id)
+        .join(User, User.id == PoolMember.user_id)
+        .where(
+            InvitationRecipient.invitation_id == invitation.id,
+            InvitationRecipient.channel == ContactChannel.EMAIL,
+            PoolMember.status != MemberStatus.LEFT,
+            User.email.is_not(None),
+            *conditions,
+        )
+        .order_by(InvitationRecipient.id)
+    ).all()
+
+
 @task(retries=3, retry_delay=60)
 def mail_invitation(invitation_id: int) -> int:
     """Email each email recipient of an invitation a personal answer link; safe to repeat.
@@ -169,18 +187,7 @@ def mail_invitation(invitation_id: int) -> int:
     invitation = db.session.get(PoolInvitation, invitation_id)
     if invitation is None:
         return 0
-    contacts = db.session.execute(
-        select(InvitationRecipient, User.id, User.email, User.locale, User.name)
-        .join(PoolMember, PoolMember.id == InvitationRecipient.member_id)
-        .join(User, User.id == PoolMember.user_id)
-        .where(
-            InvitationRecipient.invitation_id == invitation.id,
-            InvitationRecipient.channel == ContactChannel.EMAIL,
-            PoolMember.status != MemberStatus.LEFT,
-            User.email.is_not(None),
-        )
-        .order_by(InvitationRecipient.id)
-    ).all()
+    contacts = _email_contacts(invitation)
     mailed = 0
     for start in range(0, len(contacts), MAIL_BATCH):
         batch = contacts[start : start + MAIL_BATCH]
@@ -247,10 +254,7 @@ def _send_invitation_mail(
 
 
 def recipient_for_token(secret: str) -> InvitationRecipient:
-    try:
-        token = peek_token(secret, purpose=INVITATION_PURPOSE)
-    except TokenInvalid as exc:
-        raise PoolError("invalid_link") from exc
+    token = link_token(secret, purpose=INVITATION_PURPOSE, error=PoolError)
     recipient_id = (token.subject or "").removeprefix("recipient:")
     recipient = (
         db.session.scalars(
@@ -301,21 +305,11 @@ def answer_invitation(*, secret: str, answer: str, availability: str | None) -> 
 def send_reminders(*, actor: User | None, invitation: PoolInvitation) -> int:
     """Remind by email those who have not answered and were not reminded in the last day."""
     day_ago = utcnow() - timedelta(days=1)
-    rows = db.session.execute(
-        select(InvitationRecipient, User.id, User.email, User.locale, User.name)
-        .join(PoolMember, PoolMember.id == InvitationRecipient.member_id)
-        .join(User, User.id == PoolMember.user_id)
-        .where(
-            InvitationRecipient.invitation_id == invitation.id,
-            InvitationRecipient.answer.is_(None),
-            InvitationRecipient.channel == ContactChannel.EMAIL,
-            PoolMember.status != MemberStatus.LEFT,
-            User.email.is_not(None),
-            or_(
-                InvitationRecipient.reminded_at.is_(None), InvitationRecipient.reminded_at < day_ago
-            ),
-        )
-    ).all()
+    rows = _email_contacts(
+        invitation,
+        InvitationRecipient.answer.is_(None),
+        or_(InvitationRecipient.reminded_at.is_(None), InvitationRecipient.reminded_at < day_ago),
+    )
     now = utcnow()
     for recipient, user_id, email, locale, name in rows:
         _send_invitation_mail(

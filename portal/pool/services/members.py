@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User, UserRole
 from portal.accounts.services import create_user, erase_user
-from portal.core.audit import changed_fields, record_audit
+from portal.core.audit import changed_fields
 from portal.core.db import utcnow
 from portal.core.models import Municipality
 from portal.core.permissions import Role
@@ -184,11 +184,11 @@ def leave_pool(*, actor: User, member: PoolMember) -> None:
     """
     user = member.user
     _erase_member_data(member)
-    record_audit(
-        actor=actor if actor.id != user.id else None,
-        action="pool.left" if actor.id == user.id else "pool.removed",
-        object_type="pool_member",
-        object_id=member.id,
+    audit(
+        actor if actor.id != user.id else None,
+        "left" if actor.id == user.id else "removed",
+        "pool_member",
+        member.id,
     )
     if _resident_only(user):
         erase_user(actor=actor, user=user)  # runs every domain's eraser and commits
@@ -284,12 +284,7 @@ def save_interest_area(
     area.position = position
     area.is_active = is_active
     db.session.flush()
-    record_audit(
-        actor=actor,
-        action="pool.area_created" if created else "pool.area_updated",
-        object_type="pool_interest_area",
-        object_id=area.id,
-    )
+    audit(actor, "area_created" if created else "area_updated", "pool_interest_area", area.id)
     db.session.commit()
     return area
 

@@ -12,7 +12,6 @@ from sqlalchemy import Select, String, case, exists, func, literal, or_, select
 from sqlalchemy.orm import contains_eager
 
 from portal.accounts.models import User
-from portal.core.audit import record_audit
 from portal.core.csv_export import csv_text
 from portal.core.db import utcnow
 from portal.core.models import Municipality
@@ -26,7 +25,7 @@ from portal.pool.models import (
     PoolMember,
     member_interests,
 )
-from portal.pool.services._common import _today
+from portal.pool.services._common import _today, audit
 
 
 @dataclass(frozen=True)
@@ -228,11 +227,8 @@ def export_members_csv(*, actor: User, criteria: MemberFilter) -> str:
         EXPORT_COLUMNS,
         [(*row[:13], interests.get(row[0], ""), row[13], row[14]) for row in rows],
     )
-    record_audit(
-        actor=actor,
-        action="pool.exported",
-        object_type="pool_member",
-        changes={"filters": sorted(criteria.as_dict()), "rows": len(rows)},
+    audit(
+        actor, "exported", "pool_member", None, filters=sorted(criteria.as_dict()), rows=len(rows)
     )
     db.session.commit()
     return text

@@ -10,7 +10,6 @@ from sqlalchemy import exists, select
 
 from portal.accounts.models import User
 from portal.accounts.services import erase_user
-from portal.core.audit import record_audit
 from portal.core.db import utcnow
 from portal.core.urls import external_url
 from portal.extensions import db
@@ -105,16 +104,16 @@ def run_retention(
         )
     )
     for member in stale:
-        _remove_by_retention(member, action="pool.join_expired")
+        _remove_by_retention(member, action="join_expired")
         result.expired_joins += 1
     return result
 
 
-def _remove_by_retention(member: PoolMember, action: str = "pool.removed_inactive") -> None:
+def _remove_by_retention(member: PoolMember, action: str = "removed_inactive") -> None:
     user = member.user
     never_confirmed = member.confirmed_at is None
     _erase_member_data(member)
-    record_audit(actor=None, action=action, object_type="pool_member", object_id=member.id)
+    audit(None, action, "pool_member", member.id)
     if _resident_only(user) and (not never_confirmed or user.password_hash is None):
         erase_user(actor=user, user=user)
     else:
