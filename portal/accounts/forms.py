@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -46,6 +48,28 @@ def _strong_password(form: Form, field: PasswordField) -> None:
         raise ValidationError(_l("Use at most 200 characters."))
 
 
+def _new_password_field(label: Any, description: Any = "") -> PasswordField:
+    """A password being chosen, checked for strength."""
+    return PasswordField(
+        label,
+        render_kw={"autocomplete": "new-password"},
+        description=description,
+        validators=[DataRequired(message=_l("Choose a password.")), _strong_password],
+    )
+
+
+def _password_again_field(label: Any) -> PasswordField:
+    """The chosen password typed again; it must match the ``password`` field."""
+    return PasswordField(
+        label,
+        render_kw={"autocomplete": "new-password"},
+        validators=[
+            DataRequired(message=_l("Type the password again.")),
+            EqualTo("password", message=_l("The passwords do not match.")),
+        ],
+    )
+
+
 class LoginForm(Form):
     email = own_email_field()
     password = PasswordField(
@@ -58,23 +82,14 @@ class LoginForm(Form):
 class RegisterForm(Form):
     name = person_name_field()
     email = own_email_field()
-    password = PasswordField(
+    password = _new_password_field(
         _l("Password"),
-        render_kw={"autocomplete": "new-password"},
         description=_l(
             "At least %(count)d characters. A few words in a row is a good password.",
             count=PASSWORD_MIN,
         ),
-        validators=[DataRequired(message=_l("Choose a password.")), _strong_password],
     )
-    password_again = PasswordField(
-        _l("Password again"),
-        render_kw={"autocomplete": "new-password"},
-        validators=[
-            DataRequired(message=_l("Type the password again.")),
-            EqualTo("password", message=_l("The passwords do not match.")),
-        ],
-    )
+    password_again = _password_again_field(_l("Password again"))
     locale = SelectField(_l("Language for messages"), choices=LOCALE_CHOICES, default="fi")
     accept_privacy = BooleanField(
         _l("I have read the privacy notice."),
@@ -91,19 +106,8 @@ class PasswordResetRequestForm(Form):
 
 
 class PasswordResetForm(Form):
-    password = PasswordField(
-        _l("New password"),
-        render_kw={"autocomplete": "new-password"},
-        validators=[DataRequired(message=_l("Choose a password.")), _strong_password],
-    )
-    password_again = PasswordField(
-        _l("New password again"),
-        render_kw={"autocomplete": "new-password"},
-        validators=[
-            DataRequired(message=_l("Type the password again.")),
-            EqualTo("password", message=_l("The passwords do not match.")),
-        ],
-    )
+    password = _new_password_field(_l("New password"))
+    password_again = _password_again_field(_l("New password again"))
 
 
 class ProfileForm(Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -167,6 +168,18 @@ def register() -> Any:
     return render_template("accounts/register.html", form=form)
 
 
+def _use_link(action: Callable[[], object], *, success: str, failure_endpoint: str) -> Any:
+    """Run ``action`` for a mailed link; after success send the user to sign in, otherwise
+    explain why the link failed on ``failure_endpoint``."""
+    try:
+        action()
+    except services.AccountError as error:
+        flash(_account_error_message(error.code), "error")
+        return redirect(url_for(failure_endpoint))
+    flash(success, "success")
+    return redirect(url_for("accounts.login"))
+
+
 @bp.route("/verify/<token>", methods=["GET", "POST"])
 @public
 def verify_email(token: str) -> Any:
@@ -176,13 +189,11 @@ def verify_email(token: str) -> Any:
         return redirect(url_for("accounts.resend_verification"))
     form = ActionForm()
     if form.validate_on_submit():
-        try:
-            services.verify_email(secret=token)
-        except services.AccountError as error:
-            flash(_account_error_message(error.code), "error")
-            return redirect(url_for("accounts.resend_verification"))
-        flash(_("Your email address is confirmed. You can now sign in."), "success")
-        return redirect(url_for("accounts.login"))
+        return _use_link(
+            lambda: services.verify_email(secret=token),
+            success=_("Your email address is confirmed. You can now sign in."),
+            failure_endpoint="accounts.resend_verification",
+        )
     return render_template("accounts/verify_email.html", form=form)
 
 
@@ -215,13 +226,11 @@ def request_password_reset() -> Any:
 def reset_password(token: str) -> Any:
     form = PasswordResetForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(secret=token, password=form.password.data)
-        except services.AccountError as error:
-            flash(_account_error_message(error.code), "error")
-            return redirect(url_for("accounts.request_password_reset"))
-        flash(_("Your password is changed. You can now sign in."), "success")
-        return redirect(url_for("accounts.login"))
+        return _use_link(
+            lambda: services.reset_password(secret=token, password=form.password.data),
+            success=_("Your password is changed. You can now sign in."),
+            failure_endpoint="accounts.request_password_reset",
+        )
     return render_template("accounts/reset_password.html", form=form)
 
 
