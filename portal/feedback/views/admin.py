@@ -18,7 +18,14 @@ from portal.core.permissions import Role, permission_required
 from portal.extensions import db
 from portal.feedback import labels, services
 from portal.feedback.forms import DeviceForm, EntryForm, QuestionnaireForm, ThemeForm
-from portal.feedback.models import Channel, Entry, FeedbackTheme, KioskDevice, Questionnaire
+from portal.feedback.models import (
+    Channel,
+    Entry,
+    FeedbackTheme,
+    KioskDevice,
+    QuestionKind,
+    Questionnaire,
+)
 from portal.feedback.services import FeedbackError, QuestionText, Submission
 from portal.feedback.views.blueprint import bp
 
@@ -201,10 +208,16 @@ def revoke_device(device_id: int) -> Any:
 # --- paper entry ---------------------------------------------------------------------------
 
 
+_STATEMENT_KINDS = (QuestionKind.STATEMENT, QuestionKind.BILINGUAL)
+
+
 @bp.route("/entry", methods=["GET", "POST"])
 @permission_required("feedback.enter")
 def enter_paper() -> Any:
     units = entry_units()
+    questionnaire = services.current_questionnaire(Channel.PAPER)
+    db.session.commit()  # the national seed, when this is the first use
+    statements = [q for q in questionnaire.questions if q.kind in _STATEMENT_KINDS]
     form = EntryForm()
     form.unit.choices = choice_list((u.id, u.name(current_locale())) for u in units)
     if request.method == "GET":
@@ -223,6 +236,11 @@ def enter_paper() -> Any:
                         channel=Channel.PAPER,
                         language=form.language.data,
                         score=form.score.data,
+                        statements={
+                            q.code: int(value)
+                            for q in statements
+                            if (value := request.form.get(f"q_{q.code}", "")).isdigit()
+                        },
                         open_text=form.open_text.data or "",
                         entry=Entry.STAFF,
                         submitted_on=form.submitted_on.data,
@@ -230,6 +248,7 @@ def enter_paper() -> Any:
                     submission_id=services.submission_id_from_token(
                         request.form.get("token", ""), unit_id=0, channel=Channel.PAPER
                     ),
+                    questionnaire=questionnaire,
                 )
             except FeedbackError as problem:
                 form.open_text.errors.append(labels.error_message(problem))
@@ -242,5 +261,7 @@ def enter_paper() -> Any:
         "feedback/entry.html",
         form=form,
         units=units,
+        statements=statements,
+        values=request.form,
         token=services.issue_form_token(0, Channel.PAPER),
     ), (422 if form.errors else 200)
