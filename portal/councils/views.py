@@ -781,8 +781,7 @@ def answer_by_link(token: str) -> Any:
 @bp.get("/calendar")
 @permission_required("councils.manage")
 def calendar() -> Any:
-    from portal.experts.forms import request_status_labels
-    from portal.experts.services import requests_between
+    from portal.experts.services import request_status_labels, requests_between
 
     view = request.args.get("view", "week")
     if view not in {"week", "month"}:

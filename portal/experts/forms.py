@@ -43,7 +43,6 @@ from portal.experts.models import (
     AssignmentStatus,
     DocumentKind,
     ExpertStatus,
-    RequestStatus,
     TaskType,
 )
 
@@ -113,16 +112,6 @@ def task_labels() -> dict[str, Any]:
         TaskType.PEER_SUPPORT: _l("Peer support"),
         TaskType.MEDIA: _l("Media and communications"),
         TaskType.OTHER: _l("Other task"),
-    }
-
-
-def request_status_labels() -> dict[str, Any]:
-    return {
-        RequestStatus.OPEN: _l("Waiting for an expert"),
-        RequestStatus.PROPOSED: _l("Expert proposed"),
-        RequestStatus.ASSIGNED: _l("Expert assigned"),
-        RequestStatus.COMPLETED: _l("Completed"),
-        RequestStatus.CANCELLED: _l("Cancelled"),
     }
 
 

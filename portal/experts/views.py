@@ -41,7 +41,6 @@ from portal.experts.forms import (
     assignment_status_labels,
     document_labels,
     language_labels,
-    request_status_labels,
     status_labels,
     task_labels,
     weekday_labels,
@@ -100,7 +99,7 @@ def _labels() -> dict[str, Any]:
         "area_labels": area_labels(),
         "language_labels": language_labels(),
         "weekday_labels": weekday_labels(),
-        "request_status_labels": request_status_labels(),
+        "request_status_labels": services.request_status_labels(),
         "assignment_status_labels": assignment_status_labels(),
         "document_labels": document_labels(),
     }

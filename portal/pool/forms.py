@@ -22,8 +22,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from portal.accounts.forms import MultiCheckboxField
-from portal.core.forms import Form, choice_list, name_field, no_markup, strip_filter
+from portal.core.forms import (
+    Form,
+    MultiCheckboxField,
+    choice_list,
+    name_field,
+    no_markup,
+    strip_filter,
+)
 from portal.core.population import AGE_BANDS
 from portal.pool import validation as checks
 from portal.pool.services import MemberData

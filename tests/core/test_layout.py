@@ -147,6 +147,34 @@ def test_core_imports_no_domain() -> None:
     assert offenders == []
 
 
+def test_domains_use_no_other_domains_views_forms_or_private_helpers() -> None:
+    """Domains meet through services (and the impact chain), not each other's insides."""
+    offenders = []
+    for module, path in _modules().items():
+        parts = module.split(".")
+        if len(parts) < 2 or parts[1] not in DOMAINS:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            for name in names:
+                target = name.split(".")
+                if target[0] != "portal" or len(target) < 3 or target[1] not in DOMAINS:
+                    continue
+                if target[1] == parts[1]:
+                    continue
+                inside = target[2] in {"views", "forms"} or any(
+                    part.startswith("_") and not part.startswith("__") for part in target[2:]
+                )
+                if inside:
+                    offenders.append(f"{module} imports {name}")
+    assert offenders == []
+
+
 def test_no_module_level_import_cycles() -> None:
     modules = _modules()
     graph = {

@@ -44,6 +44,7 @@ from portal.experts.services.requests import (
     can_view_request,
     cancel_request,
     file_request,
+    request_status_labels,
     requests_between,
     requests_for,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "rank_experts",
     "rate_assignment",
     "remove_document",
+    "request_status_labels",
     "requests_between",
     "requests_for",
     "respond_by_link",

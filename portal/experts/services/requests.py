@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
@@ -145,3 +146,14 @@ def requests_between(start: datetime, end: datetime) -> list[ExpertRequest]:
         )
         .order_by(ExpertRequest.starts_at)
     )
+
+
+def request_status_labels() -> dict[str, Any]:
+    """What each state of a request is called (the calendar of councils shows them too)."""
+    return {
+        RequestStatus.OPEN: _l("Waiting for an expert"),
+        RequestStatus.PROPOSED: _l("Expert proposed"),
+        RequestStatus.ASSIGNED: _l("Expert assigned"),
+        RequestStatus.COMPLETED: _l("Completed"),
+        RequestStatus.CANCELLED: _l("Cancelled"),
+    }
