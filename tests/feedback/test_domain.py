@@ -527,3 +527,26 @@ def test_the_web_form_offers_plain_language_where_provided(
     form[f"plain_fi_{question.id}"] = "Olin turvassa."
     assert admin.post(edit_url, data=form).status_code == 302
     assert "Olin turvassa." in client.get(f"{url}?lang=fi&plain=1").get_data(as_text=True)
+
+
+def test_follow_up_figures_count_the_answers_the_report_counts(db: Any, tree: Any) -> None:
+    """The area's figures hold its units' cases; unit, channel and month filters apply."""
+    march = datetime(2026, 3, 10, 9, 0)
+    _contact_request(tree["a"], score=2, contact="040 1", submission_id="a1", now=march)
+    _contact_request(tree["a"], score=3, contact="040 2", submission_id="a2", now=march)
+    _contact_request(tree["b"], score=4, contact="040 3", submission_id="b1", now=march)
+    april = march + timedelta(days=31)
+    _contact_request(tree["b"], score=5, contact="040 4", submission_id="b2", now=april)
+    today = date(2026, 5, 1)
+    march_filter = {"start_month": 202603, "end_month": 202603}
+
+    def cases(**filters: Any) -> int:
+        return services.follow_up_figures(services.ReportFilter(**filters), today=today).cases
+
+    assert cases() == 4
+    assert cases(area_id=tree["area"].id, **march_filter) == 3
+    assert cases(unit_id=tree["a"].id) == 2
+    assert cases(unit_id=tree["b"].id, **march_filter) == 1
+    assert cases(channel="kiosk") == 0 and cases(language="sv") == 0
+    figures = services.follow_up_figures(services.ReportFilter(), today=today)
+    assert figures.overdue_open == 4 and figures.closed == 0

@@ -117,13 +117,6 @@ def _previous(month: date) -> date:
     return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
 
 
-def _month_end(month: date) -> date:
-    following = (
-        date(month.year + 1, 1, 1) if month.month == 12 else date(month.year, month.month + 1, 1)
-    )
-    return following - timedelta(days=1)
-
-
 @task(retries=2, retry_delay=60, name="feedback.monthly_report")
 def send_unit_monthly_report(unit_id: int, month_iso: str) -> bool:
     """Send one unit's monthly report; the unique row makes a second run send nothing."""
@@ -175,9 +168,7 @@ def send_monthly_report(*, unit_id: int, month: date, today: date | None = None)
         change=change,
         statements=statement_rows(current),
         themes=[(names.get(code, code), n) for code, n in themes],
-        follow_up=follow_up_figures(
-            month, _month_end(month), today=today or date.today(), unit_ids=[unit.id]
-        ),
+        follow_up=follow_up_figures(current, today=today or date.today()),
     )
     db.session.commit()
     return True

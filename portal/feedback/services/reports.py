@@ -371,21 +371,26 @@ class FollowUpFigures:
         return self.in_time / self.cases if self.cases >= SUPPRESS_BELOW else None
 
 
-def follow_up_figures(
-    start: date, end: date, *, today: date, unit_ids: Sequence[int] | None = None
-) -> FollowUpFigures:
-    """Cases opened in the period: how many were contacted by their due date: one query."""
-    query = select(
-        func.count(FollowUpCase.id),
-        func.sum(case((FollowUpCase.closed_at.is_not(None), 1), else_=0)),
-        func.sum(case((FollowUpCase.contacted_on <= FollowUpCase.due_on, 1), else_=0)),
-        func.sum(
-            case(((FollowUpCase.closed_at.is_(None)) & (FollowUpCase.due_on < today), 1), else_=0)
-        ),
-    ).where(func.date(FollowUpCase.opened_at) >= start, func.date(FollowUpCase.opened_at) <= end)
-    if unit_ids is not None:
-        query = query.where(FollowUpCase.owner_unit_id.in_(list(unit_ids)))
-    row = db.session.execute(query).one()
+def follow_up_figures(filters: ReportFilter, *, today: date) -> FollowUpFigures:
+    """Contact requests of the answers ``filters`` counts (the same units, areas, channels,
+    languages and months as the rest of the report): how many were contacted by their due
+    date, in one query."""
+    query = (
+        select(
+            func.count(FollowUpCase.id),
+            func.sum(case((FollowUpCase.closed_at.is_not(None), 1), else_=0)),
+            func.sum(case((FollowUpCase.contacted_on <= FollowUpCase.due_on, 1), else_=0)),
+            func.sum(
+                case(
+                    ((FollowUpCase.closed_at.is_(None)) & (FollowUpCase.due_on < today), 1),
+                    else_=0,
+                )
+            ),
+        )
+        .select_from(FollowUpCase)
+        .join(_Answer, _Answer.id == FollowUpCase.answer_id)
+    )
+    row = db.session.execute(_where(query, filters)).one()
     return FollowUpFigures(*(int(v or 0) for v in row))
 
 
@@ -443,8 +448,6 @@ def experience_summary(start: date, end: date, unit: OrgUnit | None = None) -> d
         "nps": overall,
         "by_channel": [row for row in nps_rows("channel", filters)],
         "statements": statement_rows(filters),
-        "follow_up": follow_up_figures(
-            start, end, today=date.today(), unit_ids=[unit.id] if unit else None
-        ),
+        "follow_up": follow_up_figures(filters, today=date.today()),
         "participation": participation_by_kind(filters),
     }

@@ -81,7 +81,7 @@ def report() -> Any:
             key=lambda item: -item[1],
         ),
         tones=services.tone_counts(filters),
-        follow_up=services.follow_up_figures(date(2000, 1, 1), today, today=today),
+        follow_up=services.follow_up_figures(filters, today=today),
         dimension_labels=labels.dimension_labels(),
         channel_labels=labels.channel_labels(),
         language_names=labels.language_names(),
