@@ -40,7 +40,8 @@ WIDTHS = {"390": {"width": 390, "height": 844}, "1280": {"width": 1280, "height"
 MAX_HEIGHT = 4000
 PASSWORD = "screenshots-only-password"  # noqa: S105 - a throw-away database
 STAFF_EMAIL = "admin@demo.osallistu.fi"
-STAFF_PAGES = {"impact-dashboard"}
+# The demo has no published discussion report: its draft is shown to staff before publication.
+STAFF_PAGES = {"impact-dashboard", "discussion-report"}
 
 
 def _pages(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -76,8 +77,7 @@ def _draw_demo_panel(actor) -> None:  # type: ignore[no-untyped-def]
     panel = db.session.scalars(select(Panel).where(Panel.status == PanelStatus.RECRUITING)).first()
     if panel is None:
         return
-    services.start_draw(actor=actor, panel=panel)
-    services.wait_for_draw_jobs(timeout=300)
+    services.start_draw(actor=actor, panel=panel)  # run at once: ``tasks_immediate``
     db.session.expire_all()
 
 
