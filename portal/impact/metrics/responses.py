@@ -185,6 +185,15 @@ def _output_mask(data: Outputs, period: Period, as_of: date) -> BoolArray:
     return _in_period(data.produced, period) & (data.produced <= _day(as_of))
 
 
+def _selected(
+    outputs: OutputsLike, period: Period, as_of: date | None
+) -> tuple[Outputs, date, BoolArray]:
+    """The outputs, the day they are judged on (default: the period's last) and those counted."""
+    data = _outputs(outputs)
+    as_of = period.end if as_of is None else as_of
+    return data, as_of, _output_mask(data, period, as_of)
+
+
 def _responded_by(data: Outputs, as_of: date) -> BoolArray:
     return (data.response != _NONE) & (data.responded != _NAT) & (data.responded <= _day(as_of))
 
@@ -244,9 +253,7 @@ def responsiveness(
     An output is overdue when it has no response and more than ``overdue_after_days``
     days have passed between its production and ``as_of``.
     """
-    data = _outputs(outputs)
-    as_of = period.end if as_of is None else as_of
-    mask = _output_mask(data, period, as_of)
+    data, as_of, mask = _selected(outputs, period, as_of)
     group = np.zeros(len(data), dtype=np.int64)
     return _responsiveness_groups(data, mask, group, 1, as_of, overdue_after_days)[0]
 
@@ -260,10 +267,8 @@ def responsiveness_by(
     overdue_after_days: int = 60,
 ) -> tuple[Group[Responsiveness], ...]:
     """Return :func:`responsiveness` per activity kind, unit or service area."""
-    data = _outputs(outputs)
-    as_of = period.end if as_of is None else as_of
+    data, as_of, mask = _selected(outputs, period, as_of)
     codes, labels = data.groups[by]
-    mask = _output_mask(data, period, as_of)
     values = _responsiveness_groups(data, mask, codes, len(labels), as_of, overdue_after_days)
     return tuple(Group(label, value) for label, value in zip(labels, values, strict=True))
 
@@ -281,10 +286,8 @@ def responsiveness_trend(
     Every bucket is judged on the same ``as_of`` date (default: the period's last day),
     so a trend shows how each month's outputs have been answered by now.
     """
-    data = _outputs(outputs)
-    as_of = period.end if as_of is None else as_of
+    data, as_of, mask = _selected(outputs, period, as_of)
     parts = buckets(period, granularity)
-    mask = _output_mask(data, period, as_of)
     index = np.where(mask, _bucket_index(data.produced, parts), 0)
     values = _responsiveness_groups(data, mask, index, len(parts), as_of, overdue_after_days)
     return tuple(TrendPoint(b, v) for b, v in zip(parts, values, strict=True))
@@ -376,9 +379,7 @@ def outcomes(outputs: OutputsLike, period: Period, *, as_of: date | None = None)
 
     ``as_of`` defaults to the period's last day.
     """
-    data = _outputs(outputs)
-    as_of = period.end if as_of is None else as_of
-    mask = _output_mask(data, period, as_of)
+    data, as_of, mask = _selected(outputs, period, as_of)
     return _outcomes_groups(data, mask, np.zeros(len(data), dtype=np.int64), 1, as_of)[0]
 
 
@@ -386,10 +387,9 @@ def outcomes_by(
     outputs: OutputsLike, period: Period, by: GroupBy, *, as_of: date | None = None
 ) -> tuple[Group[Outcomes], ...]:
     """Return :func:`outcomes` per activity kind, unit or service area."""
-    data = _outputs(outputs)
-    as_of = period.end if as_of is None else as_of
+    data, as_of, mask = _selected(outputs, period, as_of)
     codes, labels = data.groups[by]
-    values = _outcomes_groups(data, _output_mask(data, period, as_of), codes, len(labels), as_of)
+    values = _outcomes_groups(data, mask, codes, len(labels), as_of)
     return tuple(Group(label, value) for label, value in zip(labels, values, strict=True))
 
 
@@ -397,10 +397,8 @@ def outcomes_trend(
     outputs: OutputsLike, period: Period, granularity: Granularity, *, as_of: date | None = None
 ) -> tuple[TrendPoint[Outcomes], ...]:
     """Return :func:`outcomes` per month or quarter of production, judged on one ``as_of``."""
-    data = _outputs(outputs)
-    as_of = period.end if as_of is None else as_of
+    data, as_of, mask = _selected(outputs, period, as_of)
     parts = buckets(period, granularity)
-    mask = _output_mask(data, period, as_of)
     index = np.where(mask, _bucket_index(data.produced, parts), 0)
     values = _outcomes_groups(data, mask, index, len(parts), as_of)
     return tuple(TrendPoint(b, v) for b, v in zip(parts, values, strict=True))
