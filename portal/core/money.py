@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from portal.core.errors import InvalidInput
+
 __all__ = [
     "CENT",
     "ZERO",
@@ -44,12 +46,11 @@ class MoneyError(StrEnum):
     TOO_LARGE = "too_large"
 
 
-class InvalidMoney(ValueError):
+class InvalidMoney(InvalidInput[MoneyError]):
     """User input was not an acceptable amount of money; ``code`` says why."""
 
-    def __init__(self, code: MoneyError) -> None:
-        self.code = MoneyError(code)
-        super().__init__(f"money:{self.code}")
+    codes = MoneyError
+    prefix = "money"
 
 
 # Space-like characters people and Babel put between digit groups: space, no-break space,

@@ -20,6 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from portal.core.common_validation import accepts
+from portal.core.errors import InvalidInput
 from portal.core.identifiers import parse_iban
 from portal.core.money import is_whole_cents
 
@@ -58,12 +59,11 @@ class PaymentReferenceError(StrEnum):
     CHECKSUM = "checksum"
 
 
-class InvalidReference(ValueError):
+class InvalidReference(InvalidInput[PaymentReferenceError]):
     """A payment reference did not validate; ``code`` says why."""
 
-    def __init__(self, code: PaymentReferenceError) -> None:
-        self.code = PaymentReferenceError(code)
-        super().__init__(f"reference:{self.code}")
+    codes = PaymentReferenceError
+    prefix = "reference"
 
 
 # --------------------------------------------------------------------------------------------
