@@ -58,30 +58,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class Money(TypeDecorator[Decimal]):
-    """Euros as ``Decimal``, stored as whole cents so that no database ever sees a float."""
-
-    impl = BigInteger
-    cache_ok = True
-
-    def process_bind_param(self, value: Decimal | None, dialect: Any) -> int | None:
-        if value is None:
-            return None
-        if not isinstance(value, Decimal):
-            raise TypeError("money must be a Decimal")
-        cents = value * 100
-        if cents != cents.to_integral_value():
-            raise ValueError(f"{value} has fractions of a cent; round it first")
-        return int(cents)
-
-    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
-        if value is None:
-            return None
-        return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
-
-
-class Hours(TypeDecorator[Decimal]):
-    """Hours to the hundredth, stored as an integer to stay exact on SQLite."""
+class _Hundredths(TypeDecorator[Decimal]):
+    """A decimal to the hundredth, stored as a whole number of hundredths."""
 
     impl = BigInteger
     cache_ok = True
@@ -95,6 +73,27 @@ class Hours(TypeDecorator[Decimal]):
         if value is None:
             return None
         return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
+
+
+class Money(_Hundredths):
+    """Euros as ``Decimal``, stored as whole cents so that no database ever sees a float."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> int | None:
+        if value is not None:
+            if not isinstance(value, Decimal):
+                raise TypeError("money must be a Decimal")
+            cents = value * 100
+            if cents != cents.to_integral_value():
+                raise ValueError(f"{value} has fractions of a cent; round it first")
+        return super().process_bind_param(value, dialect)
+
+
+class Hours(_Hundredths):
+    """Hours to the hundredth, stored as an integer to stay exact on SQLite."""
+
+    cache_ok = True
 
 
 class Base(DeclarativeBase):
