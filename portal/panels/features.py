@@ -16,11 +16,9 @@ from flask_babel import lazy_gettext as _l
 from portal.core.population import (
     AGE_BANDS,
     age_band,
-    age_band_shares,
-    gender_shares,
-    language_shares,
     load_municipalities,
     municipality_shares,
+    reference_shares,
 )
 from portal.panels.selection import Category, propose_quotas
 
@@ -131,21 +129,15 @@ def feature_values(feature: str, groups: Mapping[str, list[str]]) -> list[str]:
 
 def population_shares(feature: str, groups: Mapping[str, list[str]]) -> dict[str, float]:
     """The county population's shares of a feature's values (values without data absent)."""
-    if feature == "age_band":
-        return age_band_shares()
-    if feature == "gender":
-        return gender_shares()
-    if feature == "municipality":
-        return municipality_shares()
-    if feature == "municipality_group":
-        shares: dict[str, float] = {name: 0.0 for name in groups}
-        shares[REST] = 0.0
-        for slug, share in municipality_shares().items():
-            shares[group_of(slug, groups)] += share
-        return shares
-    if feature == "language":
-        return language_shares().as_mapping()
-    raise KeyError(feature)
+    if feature not in FEATURES:
+        raise KeyError(feature)
+    if feature != "municipality_group":
+        return reference_shares(feature)
+    shares: dict[str, float] = {name: 0.0 for name in groups}
+    shares[REST] = 0.0
+    for slug, share in municipality_shares().items():
+        shares[group_of(slug, groups)] += share
+    return shares
 
 
 def proposed_quotas(
