@@ -29,6 +29,7 @@ from wtforms.validators import (
     URL,
     DataRequired,
     Email,
+    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -253,6 +254,27 @@ def url_field(label: Any, *, max_length: int = 500) -> URLField:
             Optional(),
             _at_most(max_length),
             URL(message=_l("Enter a web address starting with https://.")),
+        ],
+    )
+
+
+def count_field(
+    label: Any,
+    *,
+    minimum: int,
+    maximum: int,
+    missing: Any,
+    out_of_range: Any,
+    default: int | None = None,
+) -> IntegerField:
+    """A required whole number from ``minimum`` to ``maximum``: ``missing`` is shown when it is
+    left empty, ``out_of_range`` when it falls outside the range."""
+    return IntegerField(
+        label,
+        default=default,
+        validators=[
+            InputRequired(message=missing),
+            NumberRange(min=minimum, max=maximum, message=out_of_range),
         ],
     )
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import flash, redirect
+from flask import abort, flash, redirect
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms.fields import Field
@@ -22,6 +23,12 @@ ErrorMessages = Callable[[Any], str | Sequence[str]]
 
 Outcome = str | Callable[[Any], str]
 """A fixed text or URL, or one made from what the service returned."""
+
+
+def abort_unless_owner(owner_id: int | None) -> None:
+    """404 unless the signed-in user owns the record: to anyone else it does not exist."""
+    if owner_id != current_user.id:
+        abort(404)
 
 
 def error_sentences(messages: ErrorMessages, error: DomainError) -> list[str]:

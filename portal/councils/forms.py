@@ -11,7 +11,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -31,6 +30,7 @@ from portal.core.forms import (
     Form,
     MultiCheckboxField,
     choice_list,
+    count_field,
     email_field,
     name_field,
     strip_filter,
@@ -94,13 +94,13 @@ class CouncilForm(Form):
     purpose_sv = text_field(_l("Purpose in Swedish"))
     tasks = text_field(_l("Tasks"))
     tasks_sv = text_field(_l("Tasks in Swedish"))
-    target_size = IntegerField(
+    target_size = count_field(
         _l("Target size (members)"),
         default=10,
-        validators=[
-            InputRequired(message=_l("Enter the number of members.")),
-            NumberRange(min=1, max=200, message=_l("Enter a number from 1 to 200.")),
-        ],
+        minimum=1,
+        maximum=200,
+        missing=_l("Enter the number of members."),
+        out_of_range=_l("Enter a number from 1 to 200."),
     )
     accepts_applications = BooleanField(_l("Anyone can apply through the open application form"))
     responsibles = MultiCheckboxField(_l("Responsible persons"), coerce=int, choices=[])
@@ -114,13 +114,13 @@ class CouncilForm(Form):
 
 class SeatGroupForm(Form):
     name = name_field(_l("Seat group"), _l("Enter the name of the seat group."))
-    seats = IntegerField(
+    seats = count_field(
         _l("Seats"),
         default=1,
-        validators=[
-            InputRequired(message=_l("Enter the number of seats.")),
-            NumberRange(min=1, max=100, message=_l("Enter a number from 1 to 100.")),
-        ],
+        minimum=1,
+        maximum=100,
+        missing=_l("Enter the number of seats."),
+        out_of_range=_l("Enter a number from 1 to 100."),
     )
 
 

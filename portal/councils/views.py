@@ -283,6 +283,10 @@ def remove_seat_group(group_id: int) -> Any:
     )
 
 
+def _chosen_seat_group(form: Any) -> CouncilSeatGroup | None:
+    return db.session.get(CouncilSeatGroup, form.seat_group.data) if form.seat_group.data else None
+
+
 @bp.route("/<int:council_id>/members/new", methods=["GET", "POST"])
 @permission_required("councils.manage")
 def add_member(council_id: int) -> Any:
@@ -291,9 +295,7 @@ def add_member(council_id: int) -> Any:
     form = MemberForm()
     form.seat_group.choices = _seat_choices(council, _("No seat group"))
     if form.validate_on_submit():
-        group = (
-            db.session.get(CouncilSeatGroup, form.seat_group.data) if form.seat_group.data else None
-        )
+        group = _chosen_seat_group(form)
         try:
             if term is None:
                 raise services.CouncilError("term_ended")
@@ -323,28 +325,30 @@ def edit_membership(membership_id: int) -> Any:
     council = membership.term.council
     form = MembershipForm(obj=membership, seat_group=membership.seat_group_id or 0)
     form.seat_group.choices = _seat_choices(council, _("No seat group"))
-    if form.validate_on_submit():
-        group = (
-            db.session.get(CouncilSeatGroup, form.seat_group.data) if form.seat_group.data else None
-        )
-        try:
-            services.update_membership(
-                actor=current_user,
-                membership=membership,
-                role=form.role.data,
-                seat_group=group,
-                ends_on=form.ends_on.data,
-                privacy_commitment_on=form.privacy_commitment_on.data,
-                orientation_done_on=form.orientation_done_on.data,
-            )
-        except services.CouncilError as error:
-            form.form_errors.append(error_message(error))
-        else:
-            flash(_("The membership is saved."), "success")
-            return redirect(url_for("councils.show_council", council_id=council.id) + "#members")
-    return render_template(
-        "councils/membership.html", form=form, membership=membership, council=council, **_labels()
-    ), form_status(form)
+    done = _submit_form(
+        form,
+        lambda: services.update_membership(
+            actor=current_user,
+            membership=membership,
+            role=form.role.data,
+            seat_group=_chosen_seat_group(form),
+            ends_on=form.ends_on.data,
+            privacy_commitment_on=form.privacy_commitment_on.data,
+            orientation_done_on=form.orientation_done_on.data,
+        ),
+        success=_("The membership is saved."),
+        then=url_for("councils.show_council", council_id=council.id) + "#members",
+    )
+    return done or (
+        render_template(
+            "councils/membership.html",
+            form=form,
+            membership=membership,
+            council=council,
+            **_labels(),
+        ),
+        form_status(form),
+    )
 
 
 @bp.route("/<int:council_id>/renew", methods=["GET", "POST"])
@@ -366,23 +370,21 @@ def renew_term(council_id: int) -> Any:
     form.continuing.choices = choice_list(
         (m.id, f"{m.user.display_name} ({labels.get(m.role, m.role)})") for m in members
     )
-    if form.validate_on_submit():
-        chosen = [m for m in members if m.id in set(form.continuing.data or [])]
-        try:
-            services.renew_term(
-                actor=current_user,
-                council=council,
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                continuing=chosen,
-            )
-        except services.CouncilError as error:
-            form.form_errors.append(error_message(error))
-        else:
-            flash(_("The new term is created."), "success")
-            return redirect(url_for("councils.show_council", council_id=council.id))
-    return render_template("councils/renew.html", form=form, council=council, latest=latest), (
-        form_status(form)
+    done = _submit_form(
+        form,
+        lambda: services.renew_term(
+            actor=current_user,
+            council=council,
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            continuing=[m for m in members if m.id in set(form.continuing.data or [])],
+        ),
+        success=_("The new term is created."),
+        then=url_for("councils.show_council", council_id=council.id),
+    )
+    return done or (
+        render_template("councils/renew.html", form=form, council=council, latest=latest),
+        form_status(form),
     )
 
 
@@ -435,9 +437,7 @@ def apply(council_id: int) -> Any:
     form = ApplicationForm(**defaults)
     form.seat_group.choices = _seat_choices(council, _("Member"))
     if form.validate_on_submit():
-        group = (
-            db.session.get(CouncilSeatGroup, form.seat_group.data) if form.seat_group.data else None
-        )
+        group = _chosen_seat_group(form)
         try:
             services.submit_application(
                 council=council,

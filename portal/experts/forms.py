@@ -13,7 +13,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -32,6 +31,7 @@ from portal.core.forms import (
     Form,
     MultiCheckboxField,
     choice_list,
+    count_field,
     email_field,
     name_field,
     strip_filter,
@@ -218,13 +218,13 @@ class RequestForm(Form):
     )
     expertise_wanted = MultiCheckboxField(_l("Lived experience wanted"), choices=[])
     language = SelectField(_l("Language"), choices=[])
-    experts_needed = IntegerField(
+    experts_needed = count_field(
         _l("Number of experts"),
         default=1,
-        validators=[
-            InputRequired(message=_l("Enter the number of experts.")),
-            NumberRange(min=1, max=10, message=_l("Enter a number from 1 to 10.")),
-        ],
+        minimum=1,
+        maximum=10,
+        missing=_l("Enter the number of experts."),
+        out_of_range=_l("Enter a number from 1 to 10."),
     )
     cost_centre = name_field(
         _l("Cost centre for the fee"), _l("Enter the cost centre."), max_length=40

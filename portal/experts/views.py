@@ -28,7 +28,7 @@ from portal.core.permissions import (
 )
 from portal.core.times import local_to_utc
 from portal.core.uploads import UploadRejected, stored_path
-from portal.core.views_helpers import form_status, run_action, submit_form
+from portal.core.views_helpers import abort_unless_owner, form_status, run_action, submit_form
 from portal.experts import services
 from portal.experts.forms import (
     AnswerForm,
@@ -460,8 +460,7 @@ def withdraw_proposal(assignment_id: int) -> Any:
 
 def _own_assignment(assignment_id: int) -> ExpertAssignment:
     assignment = db.get_or_404(ExpertAssignment, assignment_id)
-    if assignment.expert_id != current_user.id:
-        abort(404)
+    abort_unless_owner(assignment.expert_id)
     return assignment
 
 

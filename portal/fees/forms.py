@@ -12,16 +12,15 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.core.forms import Form, choice_list, no_markup, strip_filter
+from portal.core.forms import Form, choice_list, count_field, no_markup, strip_filter
 from portal.core.identifiers import (
     IdentifierError,
     InvalidIdentifier,
@@ -294,12 +293,12 @@ class ScheduleForm(Form):
 
 
 class TravelRatesForm(Form):
-    year = IntegerField(
+    year = count_field(
         _l("Year"),
-        validators=[
-            InputRequired(message=_l("Enter the year.")),
-            NumberRange(min=2000, max=2100, message=_l("Enter a year between 2000 and 2100.")),
-        ],
+        minimum=2000,
+        maximum=2100,
+        missing=_l("Enter the year."),
+        out_of_range=_l("Enter a year between 2000 and 2100."),
     )
     km_rate = MoneyField(
         _l("Kilometre allowance (€/km)"),

@@ -18,7 +18,7 @@ from portal.core.identifiers import InvalidIdentifier
 from portal.core.money import ZERO
 from portal.core.paging import paginate
 from portal.core.permissions import login_required, permission_required, user_has_permission
-from portal.core.views_helpers import flash_form_errors, run_action, submit_form
+from portal.core.views_helpers import abort_unless_owner, flash_form_errors, run_action, submit_form
 from portal.extensions import db
 from portal.fees import services
 from portal.fees.calculation import LineCode
@@ -322,8 +322,7 @@ def upload_receipt(claim_id: int, item_id: int) -> Any:
 def delete_receipt(receipt_id: int) -> Any:
     receipt = db.get_or_404(FeeReceipt, receipt_id)
     claim = receipt.item.claim
-    if claim.payee_id != current_user.id:
-        abort(404)
+    abort_unless_owner(claim.payee_id)
     return _run_action(
         lambda: services.delete_receipt(actor=current_user, receipt=receipt),
         success=_("The receipt is removed."),
@@ -353,8 +352,7 @@ def download_receipt(receipt_id: int) -> Any:
 @login_required
 def submit_claim(claim_id: int) -> Any:
     claim = _load_claim(claim_id)
-    if claim.payee_id != current_user.id:
-        abort(404)
+    abort_unless_owner(claim.payee_id)
     return _run_action(
         lambda: services.submit_claim(actor=current_user, claim=claim),
         success=_("The claim is sent for checking."),

@@ -26,6 +26,7 @@ from portal.core.forms import (
     Form,
     MultiCheckboxField,
     choice_list,
+    count_field,
     name_field,
     no_markup,
     strip_filter,
@@ -442,13 +443,13 @@ class InterestAreaForm(Form):
     name_fi = name_field(_l("Name in Finnish"), _l("Enter the name."), max_length=120)
     name_sv = name_field(_l("Name in Swedish"), _l("Enter the name."), max_length=120)
     name_en = name_field(_l("Name in English"), _l("Enter the name."), max_length=120)
-    position = IntegerField(
+    position = count_field(
         _l("Order"),
         default=100,
-        validators=[
-            InputRequired(message=_l("Enter a number from 0 to 1000.")),
-            NumberRange(min=0, max=1000, message=_l("Enter a number from 0 to 1000.")),
-        ],
+        minimum=0,
+        maximum=1000,
+        missing=_l("Enter a number from 0 to 1000."),
+        out_of_range=_l("Enter a number from 0 to 1000."),
     )
     is_active = BooleanField(_l("Shown on the join form"), default=True)
 

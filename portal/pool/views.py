@@ -24,6 +24,7 @@ from portal.core.forms import ActionForm
 from portal.core.i18n import current_locale
 from portal.core.paging import paginate
 from portal.core.permissions import Role, login_required, permission_required, public
+from portal.core.views_helpers import abort_unless_owner
 from portal.extensions import db, limiter
 from portal.impact.models import Activity
 from portal.pool import services
@@ -528,8 +529,7 @@ def _import_messages() -> dict[str, str]:
 
 def _own_import(import_id: int) -> PoolImport:
     pending = db.get_or_404(PoolImport, import_id)
-    if pending.created_by_id != current_user.id:
-        abort(404)
+    abort_unless_owner(pending.created_by_id)
     return pending
 
 
