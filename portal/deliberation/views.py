@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, user_logged_in
+from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from portal.core.db import utcnow
@@ -167,6 +169,28 @@ def _error_message(code: str) -> str:
 
 def _may_manage() -> bool:
     return user_has_permission(current_user, "deliberation.manage")
+
+
+def _submit(
+    form: FlaskForm,
+    action: Callable[[], object],
+    *,
+    success: str,
+    then: str,
+    invalid: str | None = None,
+) -> Any:
+    """A small staff form posted from a page of its own: run ``action`` when ``form`` is
+    valid, flash how it went (or ``invalid`` for a form that is not) and go back to ``then``."""
+    if form.validate_on_submit():
+        try:
+            action()
+        except services.DeliberationError as error:
+            flash(_error_message(error.code), "error")
+        else:
+            flash(success, "success")
+    elif invalid is not None:
+        flash(invalid, "error")
+    return redirect(then)
 
 
 def _load_public(conversation_id: int) -> Conversation:
@@ -467,16 +491,14 @@ def edit_conversation(conversation_id: int) -> Any:
 def change_status(conversation_id: int) -> Any:
     conversation = db.get_or_404(Conversation, conversation_id)
     form = StatusForm()
-    if form.validate_on_submit():
-        try:
-            services.change_status(
-                actor=current_user, conversation=conversation, status=form.status.data
-            )
-        except services.DeliberationError as error:
-            flash(_error_message(error.code), "error")
-        else:
-            flash(_("The state of the conversation is changed."), "success")
-    return redirect(url_for("deliberation.edit_conversation", conversation_id=conversation_id))
+    return _submit(
+        form,
+        lambda: services.change_status(
+            actor=current_user, conversation=conversation, status=form.status.data
+        ),
+        success=_("The state of the conversation is changed."),
+        then=url_for("deliberation.edit_conversation", conversation_id=conversation_id),
+    )
 
 
 @bp.post("/manage/<int:conversation_id>/seeds")
@@ -484,22 +506,19 @@ def change_status(conversation_id: int) -> Any:
 def add_seed(conversation_id: int) -> Any:
     conversation = db.get_or_404(Conversation, conversation_id)
     form = SeedStatementForm()
-    if form.validate_on_submit():
-        try:
-            services.add_seed_statement(
-                actor=current_user,
-                conversation=conversation,
-                text=form.text.data,
-                language=form.language.data,
-                is_meta=bool(form.is_meta.data),
-            )
-        except services.DeliberationError as error:
-            flash(_error_message(error.code), "error")
-        else:
-            flash(_("The seed statement is added."), "success")
-    else:
-        flash(_("Write your statement."), "error")
-    return redirect(url_for("deliberation.edit_conversation", conversation_id=conversation_id))
+    return _submit(
+        form,
+        lambda: services.add_seed_statement(
+            actor=current_user,
+            conversation=conversation,
+            text=form.text.data,
+            language=form.language.data,
+            is_meta=bool(form.is_meta.data),
+        ),
+        success=_("The seed statement is added."),
+        then=url_for("deliberation.edit_conversation", conversation_id=conversation_id),
+        invalid=_("Write your statement."),
+    )
 
 
 @bp.post("/manage/<int:conversation_id>/recompute")
@@ -582,25 +601,20 @@ def moderation_queue(conversation_id: int) -> Any:
 def moderate_statement(statement_id: int) -> Any:
     statement = db.get_or_404(Statement, statement_id)
     form = ModerationForm()
-    if form.validate_on_submit():
-        try:
-            services.moderate_statement(
-                actor=current_user,
-                statement=statement,
-                status=form.decision.data,
-                reason=form.reason.data or "",
-                is_seed=bool(form.is_seed.data),
-                is_meta=bool(form.is_meta.data),
-                hidden=bool(form.hidden.data),
-            )
-        except services.DeliberationError as error:
-            flash(_error_message(error.code), "error")
-        else:
-            flash(_("The moderation decision is saved."), "success")
-    else:
-        flash(_("The request could not be completed."), "error")
-    return redirect(
-        url_for("deliberation.moderation_queue", conversation_id=statement.conversation_id)
+    return _submit(
+        form,
+        lambda: services.moderate_statement(
+            actor=current_user,
+            statement=statement,
+            status=form.decision.data,
+            reason=form.reason.data or "",
+            is_seed=bool(form.is_seed.data),
+            is_meta=bool(form.is_meta.data),
+            hidden=bool(form.hidden.data),
+        ),
+        success=_("The moderation decision is saved."),
+        then=url_for("deliberation.moderation_queue", conversation_id=statement.conversation_id),
+        invalid=_("The request could not be completed."),
     )
 
 

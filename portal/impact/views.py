@@ -109,6 +109,16 @@ def _report_from_args() -> tuple[ReportFilterForm, ReportFilter | None, list[Any
     return form, criteria, units
 
 
+def _exported_report() -> tuple[ReportFilterForm, ReportFilter, list[Any], ImpactReport]:
+    """The report the query string asks for, to print or download: a filter that does not
+    validate is a bad request (the links to these are made from a valid one)."""
+    form, criteria, units = _report_from_args()
+    if criteria is None:
+        abort(400)
+    report = build_report(criteria, today=_today(), overdue_after_days=_overdue_days())
+    return form, criteria, units, report
+
+
 def _names(units: list[Any]) -> dict[str | None, str]:
     names: dict[str | None, str] = {str(u.id): u.name for u in units}
     names[None] = _("No unit")
@@ -284,10 +294,7 @@ def _csv_row(label: str, reach: Any, resp: Any, outcome: Any, money: Any, costs:
 @bp.get("/report.csv")
 @permission_required("impact.view")
 def export_report_csv() -> Any:
-    _form, criteria, _units = _report_from_args()
-    if criteria is None:
-        abort(400)
-    report = build_report(criteria, today=_today(), overdue_after_days=_overdue_days())
+    _form, criteria, _units, report = _exported_report()
     rows = [
         _csv_row(
             reach_point.bucket.label,
@@ -322,10 +329,7 @@ def export_report_csv() -> Any:
 @bp.get("/report/print")
 @permission_required("impact.view")
 def print_report() -> Any:
-    form, criteria, units = _report_from_args()
-    if criteria is None:
-        abort(400)
-    report = build_report(criteria, today=_today(), overdue_after_days=_overdue_days())
+    form, criteria, units, report = _exported_report()
     return render_template(
         "impact/print.html",
         form=form,
@@ -353,10 +357,7 @@ def _scope_text(criteria: ReportFilter, units: list[Any]) -> str:
 @bp.get("/report.pdf")
 @permission_required("impact.view")
 def export_report_pdf() -> Any:
-    _form, criteria, units = _report_from_args()
-    if criteria is None:
-        abort(400)
-    report = build_report(criteria, today=_today(), overdue_after_days=_overdue_days())
+    _form, criteria, units, report = _exported_report()
     data = report_pdf(
         report,
         scope=_scope_text(criteria, units),

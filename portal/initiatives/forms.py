@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -34,6 +36,17 @@ from portal.core.forms import (
 )
 
 
+def _text_area(
+    label: Any, limit: Length, *, required: Any = None, description: Any = ""
+) -> TextAreaField:
+    """A longer text of at most ``limit``; ``required`` is the message shown when a required
+    one is missing (without it the text is optional)."""
+    presence: Any = DataRequired(message=required) if required is not None else Optional()
+    return TextAreaField(
+        label, filters=[strip_filter], description=description, validators=[presence, limit]
+    )
+
+
 class InitiativeForm(Form):
     title = StringField(
         _l("Title"),
@@ -45,23 +58,16 @@ class InitiativeForm(Form):
             no_markup,
         ],
     )
-    proposal = TextAreaField(
+    proposal = _text_area(
         _l("Proposal"),
-        filters=[strip_filter],
+        Length(max=5000, message=_l("The proposal has at most 5,000 characters.")),
+        required=_l("Write your proposal."),
         description=_l("What should the wellbeing services county do?"),
-        validators=[
-            DataRequired(message=_l("Write your proposal.")),
-            Length(max=5000, message=_l("The proposal has at most 5,000 characters.")),
-        ],
     )
-    justification = TextAreaField(
+    justification = _text_area(
         _l("Justification"),
-        filters=[strip_filter],
+        Length(max=10000, message=_l("The justification has at most 10,000 characters.")),
         description=_l("Why is this needed? Do not write other people's personal details."),
-        validators=[
-            Optional(),
-            Length(max=10000, message=_l("The justification has at most 10,000 characters.")),
-        ],
     )
     service_area = SelectField(_l("Service area"), coerce=int, default=0)
     public_name = StringField(
@@ -101,14 +107,11 @@ class SupportForm(Form):
 
 
 class ReturnForm(Form):
-    reason = TextAreaField(
+    reason = _text_area(
         _l("Reason for returning"),
-        filters=[strip_filter],
+        Length(max=5000, message=_l("At most 5,000 characters.")),
+        required=_l("Write the reason."),
         description=_l("Tell the initiators what to change. They see this text."),
-        validators=[
-            DataRequired(message=_l("Write the reason.")),
-            Length(max=5000, message=_l("At most 5,000 characters.")),
-        ],
     )
 
 
@@ -132,18 +135,13 @@ class DecisionForm(Form):
     decision = RadioField(
         _l("Decision"), validators=[InputRequired(message=_l("Choose the decision."))]
     )
-    reason = TextAreaField(
+    reason = _text_area(
         _l("Reasons"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Write the reasons for the decision.")),
-            Length(max=10000, message=_l("At most 10,000 characters.")),
-        ],
+        Length(max=10000, message=_l("At most 10,000 characters.")),
+        required=_l("Write the reasons for the decision."),
     )
-    measures = TextAreaField(
-        _l("Measures taken"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=10000, message=_l("At most 10,000 characters."))],
+    measures = _text_area(
+        _l("Measures taken"), Length(max=10000, message=_l("At most 10,000 characters."))
     )
     minutes_link = URLField(
         _l("Link to the minutes"),
@@ -163,10 +161,8 @@ class AbuseReportForm(Form):
     reason = RadioField(
         _l("What is wrong?"), validators=[InputRequired(message=_l("Choose a reason."))]
     )
-    message = TextAreaField(
-        _l("Details (optional)"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=2000, message=_l("At most 2,000 characters."))],
+    message = _text_area(
+        _l("Details (optional)"), Length(max=2000, message=_l("At most 2,000 characters."))
     )
 
 

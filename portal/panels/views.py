@@ -740,16 +740,16 @@ def link_member_account(panel_id: int, member_id: int) -> Any:
     panel = _managed_panel(panel_id)
     member = _part_of(panel, PanelMember, member_id)
     form = LinkAccountForm()
-    if form.validate_on_submit():
-        try:
-            services.link_member_account(
-                actor=current_user, panel=panel, member=member, email=form.email.data
-            )
-        except services.PanelError as error:
-            form.form_errors.extend(_error_message(error))
-        else:
-            flash(_("The member was linked to the account."), "success")
-            return redirect(url_for("panels.manage_panel", panel_id=panel.id))
+    done = _submit_form(
+        form,
+        lambda: services.link_member_account(
+            actor=current_user, panel=panel, member=member, email=form.email.data
+        ),
+        success=_("The member was linked to the account."),
+        then=url_for("panels.manage_panel", panel_id=panel.id),
+    )
+    if done is not None:
+        return done
     status = 400 if request.method == "POST" else 200
     return render_template(
         "panels/link_account.html", panel=panel, member=member, form=form
@@ -785,28 +785,27 @@ def record_attendance(panel_id: int, session_id: int) -> Any:
     session = _part_of(panel, PanelSession, session_id)
     members = services.panel_members(panel, include_dropped=True)
     form = ActionForm()
-    if form.validate_on_submit():
-        attendance = {
-            m.id: request.form.get(f"attendance-{m.id}", Attendance.ABSENT)
-            for m in members
-            if m.candidate.user_id is not None
-        }
-        try:
-            recorded = services.record_attendance(
-                actor=current_user, panel=panel, session=session, attendance=attendance
-            )
-        except services.PanelError as error:
-            form.form_errors.extend(_error_message(error))
-        else:
-            flash(
-                ngettext(
-                    "Attendance recorded for %(num)d member.",
-                    "Attendance recorded for %(num)d members.",
-                    recorded,
-                ),
-                "success",
-            )
-            return redirect(url_for("panels.manage_panel", panel_id=panel.id))
+    done = _submit_form(
+        form,
+        lambda: services.record_attendance(
+            actor=current_user,
+            panel=panel,
+            session=session,
+            attendance={
+                m.id: request.form.get(f"attendance-{m.id}", Attendance.ABSENT)
+                for m in members
+                if m.candidate.user_id is not None
+            },
+        ),
+        success=lambda recorded: ngettext(
+            "Attendance recorded for %(num)d member.",
+            "Attendance recorded for %(num)d members.",
+            recorded,
+        ),
+        then=url_for("panels.manage_panel", panel_id=panel.id),
+    )
+    if done is not None:
+        return done
     return render_template(
         "panels/attendance.html",
         panel=panel,

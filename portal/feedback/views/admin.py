@@ -15,6 +15,7 @@ from portal.accounts.models import OrgUnit, OrgUnitKind
 from portal.core.forms import ActionForm, choice_list
 from portal.core.i18n import current_locale
 from portal.core.permissions import Role, permission_required
+from portal.core.views_helpers import submit_form
 from portal.extensions import db
 from portal.feedback import labels, services
 from portal.feedback.forms import DeviceForm, EntryForm, QuestionnaireForm, ThemeForm
@@ -142,26 +143,28 @@ def edit_theme(theme_id: int | None = None) -> Any:
     form = ThemeForm(obj=theme)
     if request.method == "GET" and theme is None and request.args.get("terms"):
         form.rules_fi.data = "\n".join(request.args.get("terms", "").split())[:4000]
-    if form.validate_on_submit():
-        try:
-            services.save_theme(
-                actor=current_user,
-                theme=theme,
-                code=form.code.data or "",
-                names=(form.name_fi.data, form.name_sv.data or "", form.name_en.data or ""),
-                rules=(
-                    form.rules_fi.data or "",
-                    form.rules_sv.data or "",
-                    form.rules_en.data or "",
-                ),
-                is_active=form.is_active.data,
-                from_suggestion=bool(request.args.get("terms")),
-            )
-        except FeedbackError as problem:
-            form.code.errors.append(labels.error_message(problem))
-        else:
-            flash(_("The theme was saved."), "success")
-            return redirect(url_for("feedback.list_themes"))
+    done = submit_form(
+        form,
+        lambda: services.save_theme(
+            actor=current_user,
+            theme=theme,
+            code=form.code.data or "",
+            names=(form.name_fi.data, form.name_sv.data or "", form.name_en.data or ""),
+            rules=(
+                form.rules_fi.data or "",
+                form.rules_sv.data or "",
+                form.rules_en.data or "",
+            ),
+            is_active=form.is_active.data,
+            from_suggestion=bool(request.args.get("terms")),
+        ),
+        success=_("The theme was saved."),
+        then=url_for("feedback.list_themes"),
+        messages=labels.error_message,
+        error_field=form.code,
+    )
+    if done is not None:
+        return done
     return render_template("feedback/theme.html", form=form, theme=theme), (
         422 if form.errors else 200
     )

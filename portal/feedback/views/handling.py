@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields import Field
@@ -251,19 +251,21 @@ def _case_or_abort(case_id: int) -> Any:
 def show_case(case_id: int) -> Any:
     case = _case_or_abort(case_id)
     form = CloseCaseForm()
-    if form.validate_on_submit():
-        try:
-            services.close_case(
-                actor=current_user,
-                case=case,
-                note=form.note.data,
-                contacted_on=form.contacted_on.data,
-            )
-        except FeedbackError as error:
-            form.note.errors.append(labels.error_message(error))
-        else:
-            flash(_("The follow-up was closed and the contact details were deleted."), "success")
-            return redirect(url_for("feedback.list_cases"))
+    done = submit_form(
+        form,
+        lambda: services.close_case(
+            actor=current_user,
+            case=case,
+            note=form.note.data,
+            contacted_on=form.contacted_on.data,
+        ),
+        success=_("The follow-up was closed and the contact details were deleted."),
+        then=url_for("feedback.list_cases"),
+        messages=labels.error_message,
+        error_field=form.note,
+    )
+    if done is not None:
+        return done
     status = 422 if form.errors else 200
     return render_template(
         "feedback/case.html",

@@ -109,6 +109,22 @@ def _store_posted_answer(unit_id: int, channel: str, token: str, language: str) 
         )
 
 
+def _answer_page(template: str, unit_id: int, channel: str, **context: Any) -> str:
+    """The answer form of a unit in ``channel``, with a fresh one-time form token and the
+    posted values (if any) filled in again."""
+    unit = _unit_or_404(unit_id)
+    questionnaire = services.current_questionnaire(channel)
+    db.session.commit()  # the seed questionnaire, on first use
+    return _render_form(
+        template,
+        unit=unit,
+        questionnaire=questionnaire,
+        token=services.issue_form_token(unit.id, channel),
+        values=request.form,
+        **context,
+    )
+
+
 @bp.route("/unit/<int:unit_id>", methods=["GET", "POST"])
 @public
 @csrf.exempt  # no session: the signed one-time form token stands in for the CSRF token
@@ -125,20 +141,15 @@ def answer_form(unit_id: int) -> Any:
             error = labels.error_message(problem)
         else:
             return redirect(url_for("feedback.thanks", unit_id=unit_id, lang=language), 303)
-    unit = _unit_or_404(unit_id)
-    questionnaire = services.current_questionnaire(Channel.WEB)
-    db.session.commit()  # the seed questionnaire, on first use
-    body = _render_form(
+    body = _answer_page(
         "feedback/answer_form.html",
-        unit=unit,
-        questionnaire=questionnaire,
+        unit_id,
+        Channel.WEB,
         language=language,
-        token=services.issue_form_token(unit.id, Channel.WEB),
         error=error,
-        values=request.form,
-        action=url_for("feedback.answer_form", unit_id=unit.id),
+        action=url_for("feedback.answer_form", unit_id=unit_id),
         self_url=lambda lang, **extra: url_for(
-            "feedback.answer_form", unit_id=unit.id, lang=lang, **extra
+            "feedback.answer_form", unit_id=unit_id, lang=lang, **extra
         ),
     )
     return (body, 422) if error else body
@@ -208,18 +219,13 @@ def kiosk(token: str) -> Any:
         else:
             # Straight back to the start, with a thank-you note: the next person can answer.
             return redirect(url_for("feedback.kiosk", token=token, lang=language, sent=1), 303)
-    unit = _unit_or_404(device.org_unit_id)
-    questionnaire = services.current_questionnaire(Channel.KIOSK)
-    db.session.commit()
-    body = _render_form(
+    body = _answer_page(
         "feedback/kiosk.html",
-        unit=unit,
-        questionnaire=questionnaire,
+        device.org_unit_id,
+        Channel.KIOSK,
         language=language,
-        token=services.issue_form_token(unit.id, Channel.KIOSK),
         error=error,
         sent=request.method == "GET" and request.args.get("sent") == "1",
-        values=request.form,
         action=url_for("feedback.kiosk", token=token),
         self_url=lambda lang, **extra: url_for("feedback.kiosk", token=token, lang=lang, **extra),
     )
