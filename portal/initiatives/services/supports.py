@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
@@ -55,9 +55,7 @@ def request_support(
         raise InitiativeError("not_collecting")
     address = normalise_email(email)
     index = email_index(address)
-    support = db.session.scalars(
-        select(Support).where(Support.initiative_id == initiative.id, Support.email_index == index)
-    ).first()
+    support = db.session.scalars(_support_by_address(initiative, index)).first()
     if support is not None and support.confirmed_at is not None:
         queue_mail(
             to=address,
@@ -78,11 +76,7 @@ def request_support(
             # Another request for the same address won the insert; nothing else has been
             # written in this transaction yet, so start over and use the winner's row.
             db.session.rollback()
-            support = db.session.scalars(
-                select(Support).where(
-                    Support.initiative_id == initiative.id, Support.email_index == index
-                )
-            ).one()
+            support = db.session.scalars(_support_by_address(initiative, index)).one()
             if support.confirmed_at is not None:
                 return
     _fill_support(support, name, address, municipality, notify_decision, locale)
@@ -102,6 +96,20 @@ def request_support(
         hours=SUPPORT_LINK_HOURS,
     )
     db.session.commit()
+
+
+def _support_by_address(initiative: Initiative, index: str) -> Select[tuple[Support]]:
+    return select(Support).where(
+        Support.initiative_id == initiative.id, Support.email_index == index
+    )
+
+
+def _linked_support(secret: str, purpose: str, *, use_up: bool = False) -> Support:
+    """The support a link was issued for; ``invalid_link`` when it is gone."""
+    support = db.session.get(Support, _link_subject(secret, purpose, use_up=use_up))
+    if support is None:
+        raise InitiativeError("invalid_link")
+    return support
 
 
 def _fill_support(
@@ -127,9 +135,7 @@ def confirm_support(*, secret: str) -> Support:
     The conditional UPDATE (``confirmed_at IS NULL``) and the unique (initiative, address)
     row mean two racing confirmations cannot count twice.
     """
-    support = db.session.get(Support, _link_subject(secret, CONFIRM_SUPPORT, use_up=True))
-    if support is None:
-        raise InitiativeError("invalid_link")
+    support = _linked_support(secret, CONFIRM_SUPPORT, use_up=True)
     initiative = db.session.get(Initiative, support.initiative_id)
     if initiative is None or initiative.state != S.COLLECTING:
         db.session.commit()  # the link is used up either way
@@ -164,18 +170,12 @@ def confirm_support(*, secret: str) -> Support:
 
 def support_for_confirmation(secret: str) -> Support:
     """The support behind a confirmation link, without using the link up."""
-    support = db.session.get(Support, _link_subject(secret, CONFIRM_SUPPORT))
-    if support is None:
-        raise InitiativeError("invalid_link")
-    return support
+    return _linked_support(secret, CONFIRM_SUPPORT)
 
 
 def support_for_withdrawal(secret: str) -> Support:
     """The support behind a withdrawal link, without using the link up."""
-    support = db.session.get(Support, _link_subject(secret, WITHDRAW_SUPPORT))
-    if support is None:
-        raise InitiativeError("invalid_link")
-    return support
+    return _linked_support(secret, WITHDRAW_SUPPORT)
 
 
 def withdraw_support(*, secret: str) -> Initiative:
