@@ -13,7 +13,6 @@ from portal.core.csv_export import csv_text
 from portal.core.db import utcnow
 from portal.core.mail import mail_person, queue_mail
 from portal.core.models import Municipality
-from portal.core.tokens import issue_token
 from portal.core.urls import external_url
 from portal.extensions import db
 from portal.initiatives.models import (
@@ -29,6 +28,7 @@ from portal.initiatives.services._common import (
     S,
     _audit,
     _delete_supports,
+    _link_secret,
     _link_subject,
     _pending_support_ids,
     email_index,
@@ -80,11 +80,7 @@ def request_support(
             if support.confirmed_at is not None:
                 return
     _fill_support(support, name, address, municipality, notify_decision, locale)
-    secret = issue_token(
-        purpose=CONFIRM_SUPPORT,
-        lifetime=timedelta(hours=SUPPORT_LINK_HOURS),
-        subject=str(support.id),
-    )
+    secret = _link_secret(CONFIRM_SUPPORT, timedelta(hours=SUPPORT_LINK_HOURS), support.id)
     queue_mail(
         to=address,
         subject=_l("Confirm your support for the initiative"),
@@ -148,10 +144,8 @@ def confirm_support(*, secret: str) -> Support:
     )
     db.session.refresh(support)
     if result.rowcount == 1:
-        withdraw_secret = issue_token(
-            purpose=WITHDRAW_SUPPORT,
-            lifetime=timedelta(days=WITHDRAW_LINK_DAYS),
-            subject=str(support.id),
+        withdraw_secret = _link_secret(
+            WITHDRAW_SUPPORT, timedelta(days=WITHDRAW_LINK_DAYS), support.id
         )
         mail_person(
             support,
