@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import Select, case, func, select
 
 from portal.accounts.models import OrgUnit
+from portal.core.service_filters import where_equal
 from portal.extensions import db
 from portal.feedback.models import (
     Answer,
@@ -82,11 +83,7 @@ def _where(query: Select, filters: ReportFilter, table: Any = None) -> Select:
         query = query.where(Answer.period_month >= filters.start_month)
     if filters.end_month:
         query = query.where(Answer.period_month <= filters.end_month)
-    for name, column in _EQUAL_FILTERS:
-        value = getattr(filters, name)
-        if value:
-            query = query.where(getattr(Answer, column) == value)
-    return query
+    return where_equal(query, filters, Answer, _EQUAL_FILTERS)
 
 
 def _band_sums() -> tuple[Any, Any, Any]:
