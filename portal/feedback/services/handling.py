@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, or_, select
 
 from portal.accounts.models import OrgUnit, User
+from portal.core.service_filters import where_equal
 from portal.extensions import db
 from portal.feedback.models import Answer, AnswerTag, DevelopmentIdea, FollowUpCase, Reply
 from portal.feedback.services._common import FeedbackError, audit, now_utc
@@ -107,10 +108,9 @@ class AnswerFilter:
 
 def _filtered(query: Select, unit_ids: set[int], filters: AnswerFilter) -> Select:
     query = query.where(Answer.org_unit_id.in_(unit_ids))
-    if filters.unit_id:
-        query = query.where(Answer.org_unit_id == filters.unit_id)
-    if filters.channel:
-        query = query.where(Answer.channel == filters.channel)
+    query = where_equal(
+        query, filters, Answer, (("unit_id", "org_unit_id"), ("channel", "channel"))
+    )
     if filters.tone:
         query = query.where(
             or_(

@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import Select, case, func, select
 
 from portal.accounts.models import OrgUnit
+from portal.core.service_filters import where_equal
 from portal.extensions import db
 from portal.feedback.models import (
     Answer,
@@ -61,6 +62,16 @@ class ReportFilter:
         return cls(start_month=month_key(start), end_month=month_key(end), **values)
 
 
+# Filter fields that pick one value of a column: (filter field, column).
+_EQUAL_FILTERS = (
+    ("unit_id", "org_unit_id"),
+    ("area_id", "service_area_id"),
+    ("channel", "channel"),
+    ("language", "language"),
+    ("questionnaire_id", "questionnaire_id"),
+)
+
+
 def _where(query: Select, filters: ReportFilter, table: Any = None) -> Select:
     """Apply ``filters`` to ``table`` (answers, or the pre-counted cells: same columns)."""
     Answer = table if table is not None else _Answer
@@ -72,17 +83,7 @@ def _where(query: Select, filters: ReportFilter, table: Any = None) -> Select:
         query = query.where(Answer.period_month >= filters.start_month)
     if filters.end_month:
         query = query.where(Answer.period_month <= filters.end_month)
-    if filters.unit_id:
-        query = query.where(Answer.org_unit_id == filters.unit_id)
-    if filters.area_id:
-        query = query.where(Answer.service_area_id == filters.area_id)
-    if filters.channel:
-        query = query.where(Answer.channel == filters.channel)
-    if filters.language:
-        query = query.where(Answer.language == filters.language)
-    if filters.questionnaire_id:
-        query = query.where(Answer.questionnaire_id == filters.questionnaire_id)
-    return query
+    return where_equal(query, filters, Answer, _EQUAL_FILTERS)
 
 
 def _band_sums() -> tuple[Any, Any, Any]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from portal.accounts.models import User
+from portal.core.service_rows import row_for_key
 from portal.extensions import db
 from portal.fees.calculation import (
     EventKind,
@@ -45,10 +46,7 @@ def save_activity_setting(
     *, actor: User, activity: Activity, cost_centre: str, pays_preparation: bool
 ) -> ActivityFeeSetting:
     """Set an activity's cost centre and preparation fee rule; reprice its open claims."""
-    setting = activity_setting(activity)
-    if setting is None:
-        setting = ActivityFeeSetting(activity_id=activity.id)
-        db.session.add(setting)
+    setting = row_for_key(ActivityFeeSetting, activity_id=activity.id)
     setting.cost_centre = cost_centre.strip()
     setting.pays_preparation = pays_preparation
     db.session.flush()

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from portal.accounts.models import User
+from portal.core.service_rows import row_for_key
 from portal.extensions import db
 from portal.fees.calculation import (
     FeeSchedule,
@@ -196,10 +197,7 @@ def save_travel_rates(
     if not 2000 <= year <= 2100:
         raise FeeError("year_out_of_range")
     TravelRates(year, km_rate, part_day_allowance, full_day_allowance)  # validates amounts
-    row = db.session.scalars(select(TravelRateYear).where(TravelRateYear.year == year)).first()
-    if row is None:
-        row = TravelRateYear(year=year)
-        db.session.add(row)
+    row = row_for_key(TravelRateYear, year=year)
     row.km_rate = km_rate
     row.part_day_allowance = part_day_allowance
     row.full_day_allowance = full_day_allowance

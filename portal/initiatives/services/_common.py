@@ -3,6 +3,7 @@ initiators, the impact-chain record, link tokens and deleting supports."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -16,6 +17,7 @@ from portal.core.mail import mail_person
 from portal.core.models import OneTimeToken
 from portal.core.permissions import Role
 from portal.core.service_links import link_token
+from portal.core.tokens import issue_token
 from portal.core.urls import external_url
 from portal.extensions import db
 from portal.impact.models import ActivityKind, ActivityStatus, OutputKind
@@ -162,6 +164,11 @@ def _delete_supports(support_ids: list[int]) -> None:
 def _pending_support_ids(*conditions: Any) -> list[int]:
     """Ids of unconfirmed supports matching ``conditions``."""
     return db.all(select(Support.id).where(Support.confirmed_at.is_(None), *conditions))
+
+
+def _link_secret(purpose: str, lifetime: timedelta, row_id: int) -> str:
+    """The secret of a new link for the row ``row_id``; :func:`_link_subject` reads it back."""
+    return issue_token(purpose=purpose, lifetime=lifetime, subject=str(row_id))
 
 
 def _link_subject(secret: str, purpose: str, *, use_up: bool = False) -> int:

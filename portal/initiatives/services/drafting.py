@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.models import OrgUnit, User
 from portal.core.db import utcnow
 from portal.core.mail import queue_mail
-from portal.core.tokens import issue_token
 from portal.core.urls import external_url
 from portal.extensions import db
 from portal.initiatives.models import (
@@ -24,6 +23,7 @@ from portal.initiatives.services._common import (
     InitiativeError,
     S,
     _audit,
+    _link_secret,
     _link_subject,
     _move,
     _notify_coordinators,
@@ -117,11 +117,7 @@ def invite_co_initiator(*, actor: User, initiative: Initiative, email: str) -> I
     invitation = Initiator(initiative=initiative, role="co_initiator", invited_email=address)
     db.session.add(invitation)
     db.session.flush()
-    secret = issue_token(
-        purpose=INVITE_CO_INITIATOR,
-        lifetime=timedelta(days=INVITATION_DAYS),
-        subject=str(invitation.id),
-    )
+    secret = _link_secret(INVITE_CO_INITIATOR, timedelta(days=INVITATION_DAYS), invitation.id)
     queue_mail(
         to=address,
         subject=_l("You are invited to co-sign an initiative"),

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.core.population import county_totals
+from portal.core.service_rows import row_for_key
 from portal.extensions import db
 from portal.initiatives import rules
 from portal.initiatives.models import (
@@ -78,12 +79,7 @@ def save_settings(
         raise InitiativeError("bad_base")
     if not (1 <= handling_months <= 36 and 1 <= collection_months <= 36):
         raise InitiativeError("bad_months")
-    row = db.session.scalars(
-        select(InitiativeSettings).where(InitiativeSettings.year == year)
-    ).first()
-    if row is None:
-        row = InitiativeSettings(year=year)
-        db.session.add(row)
+    row = row_for_key(InitiativeSettings, year=year)
     row.support_share = support_share
     row.eligible_voters = eligible_voters
     row.handling_months = handling_months

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
@@ -13,7 +13,6 @@ from portal.core.csv_export import csv_text
 from portal.core.db import utcnow
 from portal.core.mail import mail_person, queue_mail
 from portal.core.models import Municipality
-from portal.core.tokens import issue_token
 from portal.core.urls import external_url
 from portal.extensions import db
 from portal.initiatives.models import (
@@ -29,6 +28,7 @@ from portal.initiatives.services._common import (
     S,
     _audit,
     _delete_supports,
+    _link_secret,
     _link_subject,
     _pending_support_ids,
     email_index,
@@ -55,9 +55,7 @@ def request_support(
         raise InitiativeError("not_collecting")
     address = normalise_email(email)
     index = email_index(address)
-    support = db.session.scalars(
-        select(Support).where(Support.initiative_id == initiative.id, Support.email_index == index)
-    ).first()
+    support = db.session.scalars(_support_by_address(initiative, index)).first()
     if support is not None and support.confirmed_at is not None:
         queue_mail(
             to=address,
@@ -78,19 +76,11 @@ def request_support(
             # Another request for the same address won the insert; nothing else has been
             # written in this transaction yet, so start over and use the winner's row.
             db.session.rollback()
-            support = db.session.scalars(
-                select(Support).where(
-                    Support.initiative_id == initiative.id, Support.email_index == index
-                )
-            ).one()
+            support = db.session.scalars(_support_by_address(initiative, index)).one()
             if support.confirmed_at is not None:
                 return
     _fill_support(support, name, address, municipality, notify_decision, locale)
-    secret = issue_token(
-        purpose=CONFIRM_SUPPORT,
-        lifetime=timedelta(hours=SUPPORT_LINK_HOURS),
-        subject=str(support.id),
-    )
+    secret = _link_secret(CONFIRM_SUPPORT, timedelta(hours=SUPPORT_LINK_HOURS), support.id)
     queue_mail(
         to=address,
         subject=_l("Confirm your support for the initiative"),
@@ -102,6 +92,20 @@ def request_support(
         hours=SUPPORT_LINK_HOURS,
     )
     db.session.commit()
+
+
+def _support_by_address(initiative: Initiative, index: str) -> Select[tuple[Support]]:
+    return select(Support).where(
+        Support.initiative_id == initiative.id, Support.email_index == index
+    )
+
+
+def _linked_support(secret: str, purpose: str, *, use_up: bool = False) -> Support:
+    """The support a link was issued for; ``invalid_link`` when it is gone."""
+    support = db.session.get(Support, _link_subject(secret, purpose, use_up=use_up))
+    if support is None:
+        raise InitiativeError("invalid_link")
+    return support
 
 
 def _fill_support(
@@ -127,9 +131,7 @@ def confirm_support(*, secret: str) -> Support:
     The conditional UPDATE (``confirmed_at IS NULL``) and the unique (initiative, address)
     row mean two racing confirmations cannot count twice.
     """
-    support = db.session.get(Support, _link_subject(secret, CONFIRM_SUPPORT, use_up=True))
-    if support is None:
-        raise InitiativeError("invalid_link")
+    support = _linked_support(secret, CONFIRM_SUPPORT, use_up=True)
     initiative = db.session.get(Initiative, support.initiative_id)
     if initiative is None or initiative.state != S.COLLECTING:
         db.session.commit()  # the link is used up either way
@@ -142,10 +144,8 @@ def confirm_support(*, secret: str) -> Support:
     )
     db.session.refresh(support)
     if result.rowcount == 1:
-        withdraw_secret = issue_token(
-            purpose=WITHDRAW_SUPPORT,
-            lifetime=timedelta(days=WITHDRAW_LINK_DAYS),
-            subject=str(support.id),
+        withdraw_secret = _link_secret(
+            WITHDRAW_SUPPORT, timedelta(days=WITHDRAW_LINK_DAYS), support.id
         )
         mail_person(
             support,
@@ -164,18 +164,12 @@ def confirm_support(*, secret: str) -> Support:
 
 def support_for_confirmation(secret: str) -> Support:
     """The support behind a confirmation link, without using the link up."""
-    support = db.session.get(Support, _link_subject(secret, CONFIRM_SUPPORT))
-    if support is None:
-        raise InitiativeError("invalid_link")
-    return support
+    return _linked_support(secret, CONFIRM_SUPPORT)
 
 
 def support_for_withdrawal(secret: str) -> Support:
     """The support behind a withdrawal link, without using the link up."""
-    support = db.session.get(Support, _link_subject(secret, WITHDRAW_SUPPORT))
-    if support is None:
-        raise InitiativeError("invalid_link")
-    return support
+    return _linked_support(secret, WITHDRAW_SUPPORT)
 
 
 def withdraw_support(*, secret: str) -> Initiative:

@@ -16,6 +16,7 @@ from portal.core.csv_export import csv_text
 from portal.core.db import utcnow
 from portal.core.models import Municipality
 from portal.core.population import AGE_BANDS
+from portal.core.service_filters import where_equal
 from portal.extensions import db
 from portal.impact.models import Participation
 from portal.pool.models import (
@@ -92,10 +93,7 @@ def _apply_filter(query: Select[Any], criteria: MemberFilter) -> Select[Any]:
         query = query.where(User.birth_year <= latest)
         if earliest is not None:
             query = query.where(User.birth_year >= earliest)
-    if criteria.gender:
-        query = query.where(User.gender == criteria.gender)
-    if criteria.language:
-        query = query.where(User.language == criteria.language)
+    query = where_equal(query, criteria, User, (("gender", "gender"), ("language", "language")))
     if criteria.interest_id:
         query = query.where(
             exists().where(
