@@ -26,13 +26,10 @@ import json
 import os
 import re
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -44,15 +41,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import servers  # noqa: E402 - after the path above
+
 SECRET = "bench-secret-key-" + "x" * 40
 TARGET_MEDIAN_MS = 50.0
 EXTRA_GUNICORN_ARGS: list[str] = []
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
@@ -188,7 +181,6 @@ def gunicorn(
     url: str, port: int, log_path: Path, app_spec: str = "wsgi:app"
 ) -> Iterator[subprocess.Popen[bytes]]:
     env = {
-        **os.environ,
         "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
         "PORTAL_DATABASE_URL": url,
         "PORTAL_SECRET_KEY": SECRET,
@@ -196,40 +188,8 @@ def gunicorn(
         "PORTAL_BIND": f"127.0.0.1:{port}",
         "PORTAL_WORKERS": "2",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--no-control-socket",
-        "-c",
-        str(ROOT / "portal" / "gunicorn.conf.py"),
-        "--workers",
-        "2",
-        "--bind",
-        f"127.0.0.1:{port}",
-        *EXTRA_GUNICORN_ARGS,
-        app_spec,
-    ]
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-        try:
-            # Generous: on a shared, loaded machine two workers can take a minute to import.
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            else:
-                raise RuntimeError("gunicorn did not start; see " + str(log_path))
-            yield server
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    with servers.gunicorn(app_spec, port, env, log_path, extra_args=EXTRA_GUNICORN_ARGS) as server:
+        yield server
 
 
 def make_participant(base: str, conversation_id: int) -> tuple[str, str]:
@@ -341,7 +301,7 @@ def alternate(targets: list[str], script: Path, args: argparse.Namespace) -> lis
 def run(kind: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     with database(kind, args.postgres, folder) as url:
         conversation_id, statement_ids = seed(url, args.statements)
-        port = free_port()
+        port = servers.free_port()
         base = f"http://127.0.0.1:{port}"
         log_path = folder / f"gunicorn-{kind}.log"
         with gunicorn(url, port, log_path):
@@ -368,7 +328,7 @@ def run(kind: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             else:
                 # The minimal endpoint runs next to it, on the same database and script.
                 create_minimal_table(url)
-                minimal_port = free_port()
+                minimal_port = servers.free_port()
                 with gunicorn(
                     url,
                     minimal_port,

@@ -17,28 +17,21 @@ import argparse
 import json
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench import servers  # noqa: E402 - after the path above
+
 SECRET = "intake-benchmark-secret-" + "x" * 20
 TOKENS = 60_000
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
@@ -92,44 +85,6 @@ def prepare_portal(url: str) -> tuple[int, list[str]]:
         unit_id = unit.id
         db.engine.dispose()
     return unit_id, tokens
-
-
-@contextmanager
-def gunicorn(app_spec: str, port: int, env: dict[str, str], log: Path) -> Iterator[None]:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--no-control-socket",
-        "-c",
-        str(ROOT / "portal" / "gunicorn.conf.py"),
-        "--workers",
-        "2",
-        "--bind",
-        f"127.0.0.1:{port}",
-        app_spec,
-    ]
-    with log.open("wb") as handle:
-        server = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, **env}, stdout=handle, stderr=handle
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            else:
-                raise RuntimeError(f"gunicorn did not start; see {log}")
-            yield
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
 
 
 LUA = """
@@ -196,11 +151,11 @@ def main() -> None:
         unit_id, tokens = prepare_portal(portal_url)
         bodies = [f"token={t}&lang=fi&score=8&open_text={text}" for t in tokens]
         per_round = len(bodies) // args.rounds
-        portal_port, minimal_port = free_port(), free_port()
+        portal_port, minimal_port = servers.free_port(), servers.free_port()
         # Both servers run side by side and are driven in turn, round after round, so a
         # change in the machine's load touches both figures of a round alike.
         with (
-            gunicorn(
+            servers.gunicorn(
                 "wsgi:app",
                 portal_port,
                 {
@@ -213,7 +168,7 @@ def main() -> None:
                 },
                 folder / "portal.log",
             ),
-            gunicorn(
+            servers.gunicorn(
                 "bench.minimal_insert_app:app",
                 minimal_port,
                 {"PYTHONPATH": str(ROOT), "BENCH_DATABASE_URL": minimal_url},
