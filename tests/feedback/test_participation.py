@@ -20,23 +20,20 @@ from portal.impact.models import ActivityKind
 from tests.conftest import body_text
 
 
-def test_participants_get_one_survey_and_answers_feed_the_activity_kind(
-    client: Any, db: Any, create_user: Any, mailbox: Any
-) -> None:
-    unit = OrgUnit(kind=OrgUnitKind.UNIT, name_fi="Vanhusneuvosto")
+def _ended_council(db: Any, name: str, people: list[Any], *, today: date) -> Any:
+    """A council term that ended two days ago, with ``people`` taking part a month ago."""
+    unit = OrgUnit(kind=OrgUnitKind.UNIT, name_fi=name)
     db.session.add(unit)
     db.session.commit()
-    today = date.today()
     activity = impact.register_activity(
         kind=ActivityKind.COUNCIL,
-        title="Vanhusneuvosto 2025-2026",
+        title=f"{name} 2025-2026",
         source_type="test",
         source_id=1,
         org_unit=unit,
         starts_on=today - timedelta(days=300),
         ends_on=today - timedelta(days=2),
     )
-    people = [create_user(locale="sv" if n == 0 else "fi") for n in range(6)]
     for person in people:
         impact.record_participation(
             activity=activity,
@@ -45,6 +42,15 @@ def test_participants_get_one_survey_and_answers_feed_the_activity_kind(
             hours=Decimal("2"),
         )
     db.session.commit()
+    return activity
+
+
+def test_participants_get_one_survey_and_answers_feed_the_activity_kind(
+    client: Any, db: Any, create_user: Any, mailbox: Any
+) -> None:
+    today = date.today()
+    people = [create_user(locale="sv" if n == 0 else "fi") for n in range(6)]
+    activity = _ended_council(db, "Vanhusneuvosto", people, today=today)
     assert services.send_surveys_for_ended_activities(today=today) == 6
     assert services.send_surveys_for_ended_activities(today=today) == 0  # asked once
     rng = random.Random(8)
@@ -87,24 +93,9 @@ def test_erasing_a_participant_unlinks_the_survey_and_keeps_the_answer(
 ) -> None:
     from portal.accounts import services as accounts
 
-    unit = OrgUnit(kind=OrgUnitKind.UNIT, name_fi="Nuorisovaltuusto")
-    db.session.add(unit)
-    db.session.commit()
     today = date.today()
-    activity = impact.register_activity(
-        kind=ActivityKind.COUNCIL,
-        title="Nuorisovaltuusto 2026",
-        source_type="test",
-        source_id=2,
-        org_unit=unit,
-        starts_on=today - timedelta(days=200),
-        ends_on=today - timedelta(days=1),
-    )
     person = create_user(locale="fi")
-    impact.record_participation(
-        activity=activity, user=person, occurred_on=today - timedelta(days=20), hours=Decimal("1")
-    )
-    db.session.commit()
+    activity = _ended_council(db, "Nuorisovaltuusto", [person], today=today)
     assert services.send_surveys_for_ended_activities(today=today) == 1
     link = re.search(
         r"http://localhost(/feedback/survey/\S+)", body_text(mailbox.wait_for(person.email)[0])
