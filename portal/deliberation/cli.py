@@ -6,9 +6,12 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 import click
 from flask.cli import AppGroup
+
+from portal.deliberation.polis_errors import ExportError, error_message
 
 deliberation_cli = AppGroup("deliberation", help="Deliberations (Polis-like conversations).")
 
@@ -29,6 +32,16 @@ def _command_line_gettext() -> Callable[[str], str]:
     return Translations.load(str(TRANSLATIONS_DIR), [locale], domain="deliberation").gettext
 
 
+def _refuse_export(error: ExportError | None) -> NoReturn:
+    """One translated line naming the file, row and column (when known), and exit 2."""
+    gettext = _command_line_gettext()
+    if error is None:
+        click.echo(gettext("The file is not a readable Polis export."), err=True)
+    else:
+        click.echo(error_message(error, gettext), err=True)
+    sys.exit(2)
+
+
 # The analysis reads files and does NumPy math only: no application context, no database.
 @deliberation_cli.command("analyse", with_appcontext=False)
 @click.argument("directory", type=click.Path(file_okay=False))
@@ -37,13 +50,11 @@ def _command_line_gettext() -> Callable[[str], str]:
 def analyse_command(directory: str, as_json: bool, seed: int) -> None:
     """Re-analyse a Polis export folder from its votes, without the database."""
     from portal.deliberation.analysis import analyse_export
-    from portal.deliberation.polis_io import ExportError, error_message
 
     try:
         result = analyse_export(directory, seed=seed)
     except ExportError as error:
-        click.echo(error_message(error, _command_line_gettext()), err=True)
-        sys.exit(2)
+        _refuse_export(error)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -74,21 +85,13 @@ def import_command(directory: str) -> None:
     """Import a Polis export folder as a new, closed conversation and analyse it."""
     from portal.deliberation.exchange import import_export
     from portal.deliberation.models import MathState
-    from portal.deliberation.polis_io import ExportError, error_message
     from portal.deliberation.services import DeliberationError, recompute_now
     from portal.extensions import db
 
     try:
         conversation = import_export(actor=None, directory=directory)
     except DeliberationError as error:
-        # Same as ``analyse``: one translated line naming the file, row and column, exit 2.
-        gettext = _command_line_gettext()
-        cause = error.__cause__
-        if isinstance(cause, ExportError):
-            click.echo(error_message(cause, gettext), err=True)
-        else:
-            click.echo(gettext("The file is not a readable Polis export."), err=True)
-        sys.exit(2)
+        _refuse_export(error.__cause__ if isinstance(error.__cause__, ExportError) else None)
     recompute_now(conversation.id, force=True)
     state = db.session.get(MathState, conversation.id)
     comparison = (state.summary or {}).get("comparison") if state else None
