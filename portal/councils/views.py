@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.accounts.models import User, UserRole
+from portal.accounts.models import OrgUnit, User, UserRole
 from portal.accounts.services import org_units_in_tree_order
 from portal.core.db import utcnow
 from portal.core.errors import DomainError
@@ -198,35 +198,36 @@ def edit_council(council_id: int | None = None) -> Any:
     )
     form.org_unit.choices = _unit_choices()
     form.responsibles.choices = _staff_choices()
-    if form.validate_on_submit():
-        from portal.accounts.models import OrgUnit
 
-        unit = db.session.get(OrgUnit, form.org_unit.data) if form.org_unit.data else None
-        responsibles = db.all(select(User).where(User.id.in_(form.responsibles.data or [])))
-        try:
-            saved = services.save_council(
-                actor=current_user,
-                council=council,
-                name_fi=form.name_fi.data,
-                name_sv=form.name_sv.data or "",
-                kind=form.kind.data,
-                org_unit=unit,
-                purpose=form.purpose.data or "",
-                tasks=form.tasks.data or "",
-                purpose_sv=form.purpose_sv.data or "",
-                tasks_sv=form.tasks_sv.data or "",
-                target_size=form.target_size.data,
-                accepts_applications=form.accepts_applications.data,
-                responsibles=responsibles,
-                term_starts_on=form.term_starts_on.data,
-                term_ends_on=form.term_ends_on.data,
-            )
-        except services.CouncilError as error:
-            form.form_errors.append(error_message(error))
-        else:
-            flash(_("The council is saved."), "success")
-            return redirect(url_for("councils.show_council", council_id=saved.id))
-    return render_template("councils/edit.html", form=form, council=council), (form_status(form))
+    def save() -> Council:
+        return services.save_council(
+            actor=current_user,
+            council=council,
+            name_fi=form.name_fi.data,
+            name_sv=form.name_sv.data or "",
+            kind=form.kind.data,
+            org_unit=db.session.get(OrgUnit, form.org_unit.data) if form.org_unit.data else None,
+            purpose=form.purpose.data or "",
+            tasks=form.tasks.data or "",
+            purpose_sv=form.purpose_sv.data or "",
+            tasks_sv=form.tasks_sv.data or "",
+            target_size=form.target_size.data,
+            accepts_applications=form.accepts_applications.data,
+            responsibles=db.all(select(User).where(User.id.in_(form.responsibles.data or []))),
+            term_starts_on=form.term_starts_on.data,
+            term_ends_on=form.term_ends_on.data,
+        )
+
+    done = _submit_form(
+        form,
+        save,
+        success=_("The council is saved."),
+        then=lambda saved: url_for("councils.show_council", council_id=saved.id),
+    )
+    return done or (
+        render_template("councils/edit.html", form=form, council=council),
+        form_status(form),
+    )
 
 
 @bp.get("/<int:council_id>")
@@ -294,27 +295,29 @@ def add_member(council_id: int) -> Any:
     term = council.current_term(date.today())
     form = MemberForm()
     form.seat_group.choices = _seat_choices(council, _("No seat group"))
-    if form.validate_on_submit():
-        group = _chosen_seat_group(form)
-        try:
-            if term is None:
-                raise services.CouncilError("term_ended")
-            services.add_member(
-                actor=current_user,
-                term=term,
-                name=form.name.data,
-                email=form.email.data,
-                role=form.role.data,
-                seat_group=group,
-                starts_on=form.starts_on.data,
-            )
-        except services.CouncilError as error:
-            form.form_errors.append(error_message(error))
-        else:
-            flash(_("The member is added."), "success")
-            return redirect(url_for("councils.show_council", council_id=council.id) + "#members")
-    return render_template("councils/add_member.html", form=form, council=council, term=term), (
-        form_status(form)
+
+    def add() -> object:
+        if term is None:
+            raise services.CouncilError("term_ended")
+        return services.add_member(
+            actor=current_user,
+            term=term,
+            name=form.name.data,
+            email=form.email.data,
+            role=form.role.data,
+            seat_group=_chosen_seat_group(form),
+            starts_on=form.starts_on.data,
+        )
+
+    done = _submit_form(
+        form,
+        add,
+        success=_("The member is added."),
+        then=url_for("councils.show_council", council_id=council.id) + "#members",
+    )
+    return done or (
+        render_template("councils/add_member.html", form=form, council=council, term=term),
+        form_status(form),
     )
 
 
@@ -436,27 +439,23 @@ def apply(council_id: int) -> Any:
         defaults = {"name": current_user.name, "email": current_user.email}
     form = ApplicationForm(**defaults)
     form.seat_group.choices = _seat_choices(council, _("Member"))
-    if form.validate_on_submit():
-        group = _chosen_seat_group(form)
-        try:
-            services.submit_application(
-                council=council,
-                name=form.name.data,
-                email=form.email.data or None,
-                phone=form.phone.data or None,
-                motivation=form.motivation.data,
-                seat_group=group,
-                user=current_user if current_user.is_authenticated else None,
-            )
-        except services.CouncilError as error:
-            form.form_errors.append(error_message(error))
-        else:
-            flash(
-                _("Thank you! Your application has been received. We will contact you."), "success"
-            )
-            return redirect(url_for("councils.list_open_councils"))
-    return render_template("councils/apply.html", form=form, council=council, **_labels()), (
-        form_status(form)
+    done = _submit_form(
+        form,
+        lambda: services.submit_application(
+            council=council,
+            name=form.name.data,
+            email=form.email.data or None,
+            phone=form.phone.data or None,
+            motivation=form.motivation.data,
+            seat_group=_chosen_seat_group(form),
+            user=current_user if current_user.is_authenticated else None,
+        ),
+        success=_("Thank you! Your application has been received. We will contact you."),
+        then=url_for("councils.list_open_councils"),
+    )
+    return done or (
+        render_template("councils/apply.html", form=form, council=council, **_labels()),
+        form_status(form),
     )
 
 
@@ -579,24 +578,29 @@ def mark_attendance(meeting_id: int) -> Any:
                 inv.hours if inv.hours is not None else meeting.duration_hours
             )
     form = attendance_form(invitations, **defaults)
-    if form.validate_on_submit():
-        marks = {
-            inv.id: (
-                form[f"attendance_{inv.id}"].data,
-                Decimal(form[f"hours_{inv.id}"].data),
-            )
-            for inv in invitations
-        }
-        try:
-            services.mark_attendance(actor=current_user, meeting=meeting, marks=marks)
-        except services.CouncilError as error:
-            form.form_errors.append(error_message(error))
-        else:
-            flash(_("Attendance is saved."), "success")
-            return redirect(url_for("councils.show_meeting", meeting_id=meeting.id))
-    return render_template(
-        "councils/attendance.html", form=form, meeting=meeting, invitations=invitations, **_labels()
-    ), form_status(form)
+    done = _submit_form(
+        form,
+        lambda: services.mark_attendance(
+            actor=current_user,
+            meeting=meeting,
+            marks={
+                inv.id: (form[f"attendance_{inv.id}"].data, Decimal(form[f"hours_{inv.id}"].data))
+                for inv in invitations
+            },
+        ),
+        success=_("Attendance is saved."),
+        then=url_for("councils.show_meeting", meeting_id=meeting.id),
+    )
+    return done or (
+        render_template(
+            "councils/attendance.html",
+            form=form,
+            meeting=meeting,
+            invitations=invitations,
+            **_labels(),
+        ),
+        form_status(form),
+    )
 
 
 @bp.post("/meetings/<int:meeting_id>/minutes")
@@ -699,16 +703,18 @@ def show_my_meeting(meeting_id: int) -> Any:
     meeting = db.get_or_404(Meeting, meeting_id)
     invitation = _can_see_meeting(meeting)
     form = RsvpForm(answer=invitation.rsvp if invitation and invitation.rsvp != "pending" else None)
-    if invitation is not None and form.validate_on_submit():
-        try:
-            services.answer_invitation(
+    # A coordinator without an invitation may look at the meeting but has nothing to answer.
+    if invitation is not None:
+        done = _submit_form(
+            form,
+            lambda: services.answer_invitation(
                 actor=current_user, invitation=invitation, answer=form.answer.data
-            )
-        except services.CouncilError as error:
-            form.form_errors.append(error_message(error))
-        else:
-            flash(_("Thank you, your answer is saved."), "success")
-            return redirect(url_for("councils.show_my_meeting", meeting_id=meeting.id))
+            ),
+            success=_("Thank you, your answer is saved."),
+            then=url_for("councils.show_my_meeting", meeting_id=meeting.id),
+        )
+        if done is not None:
+            return done
     return render_template(
         "councils/my_meeting.html",
         meeting=meeting,
