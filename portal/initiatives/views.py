@@ -716,28 +716,26 @@ def edit_settings() -> Any:
         handling_months=current.handling_months,
         collection_months=current.collection_months,
     )
-    if form.validate_on_submit():
-        try:
-            services.save_settings(
-                actor=current_user,
-                year=form.year.data,
-                support_share=(Decimal(form.support_percent.data) / 100).quantize(
-                    Decimal("0.0001")
-                ),
-                eligible_voters=form.eligible_voters.data,
-                handling_months=form.handling_months.data,
-                collection_months=form.collection_months.data,
-            )
-        except services.InitiativeError as error:
-            form.form_errors.append(_error_message(error.code))
-        else:
-            flash(_("The settings are saved."), "success")
-            return redirect(url_for("initiatives.edit_settings", year=form.year.data))
-    status = form_status(form)
-    return render_template(
-        "initiatives/settings.html",
-        form=form,
-        rows=services.list_settings(),
-        rule=current,
-        population_label=_l("county population"),
-    ), status
+    done = _submit_form(
+        form,
+        lambda: services.save_settings(
+            actor=current_user,
+            year=form.year.data,
+            support_share=(Decimal(form.support_percent.data) / 100).quantize(Decimal("0.0001")),
+            eligible_voters=form.eligible_voters.data,
+            handling_months=form.handling_months.data,
+            collection_months=form.collection_months.data,
+        ),
+        success=_("The settings are saved."),
+        then=lambda _saved: url_for("initiatives.edit_settings", year=form.year.data),
+    )
+    return done or (
+        render_template(
+            "initiatives/settings.html",
+            form=form,
+            rows=services.list_settings(),
+            rule=current,
+            population_label=_l("county population"),
+        ),
+        form_status(form),
+    )
