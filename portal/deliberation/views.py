@@ -6,6 +6,7 @@ import secrets
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from portal.core.i18n import current_locale
 from portal.core.permissions import permission_required, public, user_has_permission
 from portal.core.rate_limits import limit_reached
 from portal.core.resubmission import repeatable
+from portal.core.views_helpers import form_status, submit_form
 from portal.deliberation import exchange, services
 from portal.deliberation.forms import (
     BlockForm,
@@ -165,6 +167,13 @@ def _error_message(code: str) -> str:
         "invalid_export": _("The file is not a readable Polis export."),
     }
     return messages.get(code, _("The request could not be completed."))
+
+
+def _error_text(error: services.DeliberationError) -> str:
+    return _error_message(error.code)
+
+
+_submit_form = partial(submit_form, messages=_error_text)
 
 
 def _may_manage() -> bool:
@@ -415,21 +424,23 @@ def _fields(form: ConversationForm) -> services.ConversationFields:
 @permission_required("deliberation.manage")
 def create_conversation() -> Any:
     form = ConversationForm(languages=["fi", "sv"])
-    if form.validate_on_submit():
-        seeds = [line for line in (form.seed_statements.data or "").splitlines() if line.strip()]
-        try:
-            conversation = services.create_conversation(
-                actor=current_user, fields=_fields(form), seed_statements=seeds
-            )
-        except services.DeliberationError as error:
-            form.form_errors.append(_error_message(error.code))
-        else:
-            flash(_("The conversation is created as a draft."), "success")
-            return redirect(
-                url_for("deliberation.edit_conversation", conversation_id=conversation.id)
-            )
-    return render_template("deliberation/manage_form.html", form=form, conversation=None), (
-        400 if form.errors or form.form_errors else 200
+    done = _submit_form(
+        form,
+        lambda: services.create_conversation(
+            actor=current_user,
+            fields=_fields(form),
+            seed_statements=[
+                line for line in (form.seed_statements.data or "").splitlines() if line.strip()
+            ],
+        ),
+        success=_("The conversation is created as a draft."),
+        then=lambda conversation: url_for(
+            "deliberation.edit_conversation", conversation_id=conversation.id
+        ),
+    )
+    return done or (
+        render_template("deliberation/manage_form.html", form=form, conversation=None),
+        form_status(form),
     )
 
 
@@ -456,22 +467,16 @@ def edit_conversation(conversation_id: int) -> Any:
         form.languages.data = conversation.language_list
         form.starts_at.data = _local(conversation.starts_at)
         form.ends_at.data = _local(conversation.ends_at)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_conversation(
-                actor=current_user, conversation=conversation, fields=_fields(form)
-            )
-        except services.DeliberationError as error:
-            form.form_errors.append(_error_message(error.code))
-            status = 400
-        else:
-            flash(_("The conversation is saved."), "success")
-            return redirect(
-                url_for("deliberation.edit_conversation", conversation_id=conversation.id)
-            )
-    elif request.method == "POST":
-        status = 400
+    done = _submit_form(
+        form,
+        lambda: services.update_conversation(
+            actor=current_user, conversation=conversation, fields=_fields(form)
+        ),
+        success=_("The conversation is saved."),
+        then=url_for("deliberation.edit_conversation", conversation_id=conversation.id),
+    )
+    if done is not None:
+        return done
     return render_template(
         "deliberation/manage_form.html",
         form=form,
@@ -483,7 +488,7 @@ def edit_conversation(conversation_id: int) -> Any:
         state=db.session.get(MathState, conversation.id),
         freshness=freshness(db.session.get(MathState, conversation.id)),
         locale=current_locale(),
-    ), status
+    ), form_status(form)
 
 
 @bp.post("/manage/<int:conversation_id>/status")
