@@ -15,7 +15,6 @@ from portal.accounts.models import OrgUnit, OrgUnitKind
 from portal.core.forms import ActionForm, choice_list
 from portal.core.i18n import current_locale
 from portal.core.permissions import Role, permission_required
-from portal.core.views_helpers import submit_form
 from portal.extensions import db
 from portal.feedback import labels, services
 from portal.feedback.forms import DeviceForm, EntryForm, QuestionnaireForm, ThemeForm
@@ -28,7 +27,7 @@ from portal.feedback.models import (
     Questionnaire,
 )
 from portal.feedback.services import FeedbackError, QuestionText, Submission
-from portal.feedback.views.blueprint import bp
+from portal.feedback.views.blueprint import bp, submit_feedback_form
 
 
 def _all_units() -> list[OrgUnit]:
@@ -143,7 +142,7 @@ def edit_theme(theme_id: int | None = None) -> Any:
     form = ThemeForm(obj=theme)
     if request.method == "GET" and theme is None and request.args.get("terms"):
         form.rules_fi.data = "\n".join(request.args.get("terms", "").split())[:4000]
-    done = submit_form(
+    done = submit_feedback_form(
         form,
         lambda: services.save_theme(
             actor=current_user,
@@ -160,13 +159,11 @@ def edit_theme(theme_id: int | None = None) -> Any:
         ),
         success=_("The theme was saved."),
         then=url_for("feedback.list_themes"),
-        messages=labels.error_message,
         error_field=form.code,
     )
-    if done is not None:
-        return done
-    return render_template("feedback/theme.html", form=form, theme=theme), (
-        422 if form.errors else 200
+    return done or (
+        render_template("feedback/theme.html", form=form, theme=theme),
+        422 if form.errors else 200,
     )
 
 

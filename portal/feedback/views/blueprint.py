@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, current_app, request
 
 from portal.core.i18n import current_locale
+from portal.core.views_helpers import submit_form
+from portal.feedback import labels
 from portal.feedback.services import LANGUAGES
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
+
+submit_feedback_form = partial(submit_form, messages=labels.error_message)
+"""The shared form submission, explaining a broken rule with feedback's own messages."""
 
 
 def chosen_language(value: str | None = None) -> str:

@@ -15,14 +15,13 @@ from portal.accounts.models import OrgUnit
 from portal.core.forms import Form, choice_list
 from portal.core.i18n import current_locale
 from portal.core.permissions import permission_required
-from portal.core.views_helpers import submit_form
 from portal.extensions import db
 from portal.feedback import labels, services
 from portal.feedback.forms import CloseCaseForm, CorrectionForm, IdeaForm, ReplyForm, TagsForm
 from portal.feedback.models import Answer
 from portal.feedback.services import AnswerFilter, FeedbackError
 from portal.feedback.text import TONES
-from portal.feedback.views.blueprint import bp
+from portal.feedback.views.blueprint import bp, submit_feedback_form
 
 PER_PAGE = 30
 
@@ -123,12 +122,11 @@ def _answer_form(
 ) -> Any:
     """Send one of the answer page's forms; on failure show the page with ``form`` as
     ``name`` and its errors (422)."""
-    done = submit_form(
+    done = submit_feedback_form(
         form,
         action,
         success=success,
         then=url_for("feedback.show_answer", answer_id=answer.id),
-        messages=labels.error_message,
         error_field=error_field,
     )
     return done or (_answer_page(answer, **{name: form}), 422)
@@ -251,7 +249,7 @@ def _case_or_abort(case_id: int) -> Any:
 def show_case(case_id: int) -> Any:
     case = _case_or_abort(case_id)
     form = CloseCaseForm()
-    done = submit_form(
+    done = submit_feedback_form(
         form,
         lambda: services.close_case(
             actor=current_user,
@@ -261,16 +259,15 @@ def show_case(case_id: int) -> Any:
         ),
         success=_("The follow-up was closed and the contact details were deleted."),
         then=url_for("feedback.list_cases"),
-        messages=labels.error_message,
         error_field=form.note,
     )
-    if done is not None:
-        return done
-    status = 422 if form.errors else 200
-    return render_template(
-        "feedback/case.html",
-        case=case,
-        form=form,
-        today=date.today(),
-        unit=_unit(case.owner_unit_id),
-    ), status
+    return done or (
+        render_template(
+            "feedback/case.html",
+            case=case,
+            form=form,
+            today=date.today(),
+            unit=_unit(case.owner_unit_id),
+        ),
+        422 if form.errors else 200,
+    )
