@@ -608,11 +608,15 @@ def mark_attendance(meeting_id: int) -> Any:
 def save_minutes(meeting_id: int) -> Any:
     meeting = db.get_or_404(Meeting, meeting_id)
     form = MinutesForm()
-    if form.validate_on_submit():
-        services.save_minutes(actor=current_user, meeting=meeting, minutes=form.minutes.data or "")
-        flash(_("The minutes are saved."), "success")
-        return redirect(url_for("councils.show_meeting", meeting_id=meeting.id) + "#minutes")
-    return _meeting_page(meeting, minutes_form=form, status=400)
+    done = _submit_form(
+        form,
+        lambda: services.save_minutes(
+            actor=current_user, meeting=meeting, minutes=form.minutes.data or ""
+        ),
+        success=_("The minutes are saved."),
+        then=url_for("councils.show_meeting", meeting_id=meeting.id) + "#minutes",
+    )
+    return done or _meeting_page(meeting, minutes_form=form, status=400)
 
 
 @bp.post("/meetings/<int:meeting_id>/materials")
@@ -658,17 +662,19 @@ def remove_material(material_id: int) -> Any:
 def record_output(meeting_id: int) -> Any:
     meeting = db.get_or_404(Meeting, meeting_id)
     form = OutputForm(prefix="output")
-    if form.validate_on_submit():
-        services.record_meeting_output(
+    done = _submit_form(
+        form,
+        lambda: services.record_meeting_output(
             actor=current_user,
             meeting=meeting,
             kind=form.kind.data,
             title=form.title.data,
             text=form.text.data,
-        )
-        flash(_("The output is registered for a response from decision makers."), "success")
-        return redirect(url_for("councils.show_meeting", meeting_id=meeting.id) + "#outputs")
-    return _meeting_page(meeting, output_form=form, status=400)
+        ),
+        success=_("The output is registered for a response from decision makers."),
+        then=url_for("councils.show_meeting", meeting_id=meeting.id) + "#outputs",
+    )
+    return done or _meeting_page(meeting, output_form=form, status=400)
 
 
 # --- members' own pages ------------------------------------------------------------------
