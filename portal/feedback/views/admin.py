@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from portal.accounts.models import OrgUnit, OrgUnitKind
 from portal.core.forms import ActionForm, choice_list
-from portal.core.i18n import current_locale
 from portal.core.permissions import Role, permission_required
 from portal.extensions import db
 from portal.feedback import labels, services
@@ -27,7 +26,7 @@ from portal.feedback.models import (
     Questionnaire,
 )
 from portal.feedback.services import FeedbackError, QuestionText, Submission
-from portal.feedback.views.blueprint import bp, submit_feedback_form
+from portal.feedback.views.blueprint import bp, submit_feedback_form, unit_options
 
 
 def _all_units() -> list[OrgUnit]:
@@ -175,7 +174,7 @@ def edit_theme(theme_id: int | None = None) -> Any:
 def list_devices() -> Any:
     form = DeviceForm()
     units = _all_units()
-    form.unit.choices = choice_list((u.id, u.name(current_locale())) for u in units)
+    form.unit.choices = choice_list(unit_options(units))
     created = None
     if form.validate_on_submit():
         unit = db.session.get(OrgUnit, form.unit.data)
@@ -219,7 +218,7 @@ def enter_paper() -> Any:
     db.session.commit()  # the national seed, when this is the first use
     statements = [q for q in questionnaire.questions if q.kind in _STATEMENT_KINDS]
     form = EntryForm()
-    form.unit.choices = choice_list((u.id, u.name(current_locale())) for u in units)
+    form.unit.choices = choice_list(unit_options(units))
     if request.method == "GET":
         form.submitted_on.data = date.today()
     if form.validate_on_submit():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 
 from flask import Blueprint, current_app, request
 
+from portal.accounts.models import OrgUnit
 from portal.core.i18n import current_locale
 from portal.core.views_helpers import submit_form
 from portal.feedback import labels
@@ -21,6 +23,12 @@ def chosen_language(value: str | None = None) -> str:
     """The language asked for in the link or form, else the page's locale."""
     wanted = value or request.values.get("lang")
     return wanted if wanted in LANGUAGES else current_locale()
+
+
+def unit_options(units: Iterable[OrgUnit]) -> list[tuple[int, str]]:
+    """The units as (id, name in the page's language) pairs for a unit choice."""
+    locale = current_locale()
+    return [(unit.id, unit.name(locale)) for unit in units]
 
 
 def intake_limit() -> str:

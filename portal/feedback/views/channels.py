@@ -9,14 +9,13 @@ from flask import current_app, flash, jsonify, redirect, render_template, reques
 from flask_babel import gettext as _
 
 from portal.core.forms import choice_list
-from portal.core.i18n import current_locale
 from portal.core.permissions import permission_required, public
 from portal.extensions import csrf, limiter
 from portal.feedback import labels, services
 from portal.feedback.forms import ImportForm, SmsForm
 from portal.feedback.services import FeedbackError
 from portal.feedback.views.admin import entry_units
-from portal.feedback.views.blueprint import bp
+from portal.feedback.views.blueprint import bp, submit_feedback_form, unit_options
 
 
 @bp.route("/sms", methods=["GET", "POST"])
@@ -24,20 +23,26 @@ from portal.feedback.views.blueprint import bp
 def send_sms() -> Any:
     units = entry_units()
     form = SmsForm()
-    form.unit.choices = choice_list((u.id, u.name(current_locale())) for u in units)
-    if form.validate_on_submit():
+    form.unit.choices = choice_list(unit_options(units))
+
+    def send() -> object:
         unit = {u.id: u for u in units}.get(form.unit.data)
-        try:
-            if unit is None:
-                raise FeedbackError("unit_required")
-            services.send_sms_survey(unit=unit, phone=form.phone.data, language=form.language.data)
-        except FeedbackError as error:
-            form.phone.errors.append(labels.error_message(error))
-        else:
-            flash(_("The SMS survey was sent. The phone number was not stored."), "success")
-            return redirect(url_for("feedback.send_sms"))
-    return render_template("feedback/sms.html", form=form, units=units), (
-        422 if form.errors else 200
+        if unit is None:
+            raise FeedbackError("unit_required")
+        return services.send_sms_survey(
+            unit=unit, phone=form.phone.data, language=form.language.data
+        )
+
+    done = submit_feedback_form(
+        form,
+        send,
+        success=_("The SMS survey was sent. The phone number was not stored."),
+        then=url_for("feedback.send_sms"),
+        error_field=form.phone,
+    )
+    return done or (
+        render_template("feedback/sms.html", form=form, units=units),
+        422 if form.errors else 200,
     )
 
 
@@ -62,7 +67,7 @@ def sms_inbound() -> Any:
 def import_answers() -> Any:
     units = entry_units()
     form = ImportForm()
-    form.unit.choices = choice_list([(0, "–"), *((u.id, u.name(current_locale())) for u in units)])
+    form.unit.choices = choice_list([(0, "–"), *unit_options(units)])
     report = None
     status = 200
     if form.validate_on_submit():
