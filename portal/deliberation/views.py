@@ -477,6 +477,7 @@ def edit_conversation(conversation_id: int) -> Any:
     )
     if done is not None:
         return done
+    state = db.session.get(MathState, conversation.id)
     return render_template(
         "deliberation/manage_form.html",
         form=form,
@@ -485,8 +486,8 @@ def edit_conversation(conversation_id: int) -> Any:
         status_form=StatusForm(),
         action_form=ActionForm(),
         transitions=sorted(services.ALLOWED_TRANSITIONS[ConversationStatus(conversation.status)]),
-        state=db.session.get(MathState, conversation.id),
-        freshness=freshness(db.session.get(MathState, conversation.id)),
+        state=state,
+        freshness=freshness(state),
         locale=current_locale(),
     ), form_status(form)
 
@@ -628,19 +629,18 @@ def moderate_statement(statement_id: int) -> Any:
 def block_participant(participant_id: int) -> Any:
     participant = db.get_or_404(Participant, participant_id)
     form = BlockForm()
-    if form.validate_on_submit():
-        blocked = form.blocked.data == "1"
-        services.set_participant_blocked(
+    blocked = form.blocked.data == "1"
+    return _submit(
+        form,
+        lambda: services.set_participant_blocked(
             actor=current_user, participant=participant, blocked=blocked
-        )
-        flash(
+        ),
+        success=(
             _("The participant is blocked.")
             if blocked
-            else _("The participant is no longer blocked."),
-            "success",
-        )
-    return redirect(
-        url_for(
+            else _("The participant is no longer blocked.")
+        ),
+        then=url_for(
             "deliberation.moderation_queue", conversation_id=participant.conversation_id, show="all"
-        )
+        ),
     )
