@@ -15,7 +15,7 @@ from portal.feedback import labels, services
 from portal.feedback.forms import ImportForm, SmsForm
 from portal.feedback.services import FeedbackError
 from portal.feedback.views.admin import entry_units
-from portal.feedback.views.blueprint import bp, submit_feedback_form, unit_options
+from portal.feedback.views.blueprint import bp, unit_options
 
 
 @bp.route("/sms", methods=["GET", "POST"])
@@ -24,25 +24,19 @@ def send_sms() -> Any:
     units = entry_units()
     form = SmsForm()
     form.unit.choices = choice_list(unit_options(units))
-
-    def send() -> object:
+    if form.validate_on_submit():
         unit = {u.id: u for u in units}.get(form.unit.data)
-        if unit is None:
-            raise FeedbackError("unit_required")
-        return services.send_sms_survey(
-            unit=unit, phone=form.phone.data, language=form.language.data
-        )
-
-    done = submit_feedback_form(
-        form,
-        send,
-        success=_("The SMS survey was sent. The phone number was not stored."),
-        then=url_for("feedback.send_sms"),
-        error_field=form.phone,
-    )
-    return done or (
-        render_template("feedback/sms.html", form=form, units=units),
-        422 if form.errors else 200,
+        try:
+            if unit is None:
+                raise FeedbackError("unit_required")
+            services.send_sms_survey(unit=unit, phone=form.phone.data, language=form.language.data)
+        except FeedbackError as error:
+            form.phone.errors.append(labels.error_message(error))
+        else:
+            flash(_("The SMS survey was sent. The phone number was not stored."), "success")
+            return redirect(url_for("feedback.send_sms"))
+    return render_template("feedback/sms.html", form=form, units=units), (
+        422 if form.errors else 200
     )
 
 
