@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal.core.models import AuditEntry
 from portal.core.paging import Page, paginate
+from portal.core.service_filters import where_equal
 from portal.extensions import db
 
 
@@ -51,17 +52,20 @@ class AuditFilter:
     end: datetime | None = None
 
 
+# The filters that pick one value of the column of the same name.
+_EQUAL_FILTERS = (
+    ("object_type", "object_type"),
+    ("object_id", "object_id"),
+    ("actor_id", "actor_id"),
+)
+
+
 def audit_page(criteria: AuditFilter, *, page: int, per_page: int = 50) -> Page[AuditEntry]:
     """Newest first, filtered; actors are loaded in one query with the entries."""
     query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     if criteria.action:
         query = query.where(AuditEntry.action.startswith(criteria.action))
-    if criteria.object_type:
-        query = query.where(AuditEntry.object_type == criteria.object_type)
-    if criteria.object_id:
-        query = query.where(AuditEntry.object_id == criteria.object_id)
-    if criteria.actor_id:
-        query = query.where(AuditEntry.actor_id == criteria.actor_id)
+    query = where_equal(query, criteria, AuditEntry, _EQUAL_FILTERS)
     if criteria.start:
         query = query.where(AuditEntry.created_at >= criteria.start)
     if criteria.end:

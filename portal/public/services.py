@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -39,57 +40,66 @@ def open_activities(*, locale: str, limit: int = 12) -> list[Opportunity]:
     Four queries whatever the amount of data (one per domain).
     """
     today = utcnow().date()
-    found: list[Opportunity] = []
+    found = [
+        *_open_discussions(locale),
+        *_collecting_initiatives(today),
+        *_recruiting_panels(),
+        *_recruiting_councils(locale),
+    ]
+    # Dated items first (soonest deadline), then the rest in the order found.
+    found.sort(key=lambda item: (item.deadline is None, item.deadline or today))
+    return found[:limit]
+
+
+def _open_discussions(locale: str) -> Iterator[Opportunity]:
     for conversation in deliberation_services.list_conversations(public_only=True):
         if not deliberation_services.is_open(conversation):
             continue
         shown_in = conversation.topic_language(locale)
-        found.append(
-            Opportunity(
-                kind="discussion",
-                title=conversation.topic(locale),
-                endpoint="deliberation.participate",
-                values={"conversation_id": conversation.id},
-                deadline=conversation.ends_at.date() if conversation.ends_at else None,
-                lang=shown_in if shown_in != locale else None,
-            )
+        yield Opportunity(
+            kind="discussion",
+            title=conversation.topic(locale),
+            endpoint="deliberation.participate",
+            values={"conversation_id": conversation.id},
+            deadline=conversation.ends_at.date() if conversation.ends_at else None,
+            lang=shown_in if shown_in != locale else None,
         )
+
+
+def _collecting_initiatives(today: date) -> Iterator[Opportunity]:
     collecting = initiative_services.public_initiatives(state=str(InitiativeState.COLLECTING))
     for initiative in db.session.scalars(collecting):
         if initiative.collection_ends_on and initiative.collection_ends_on < today:
             continue
-        found.append(
-            Opportunity(
-                kind="initiative",
-                title=initiative.title,
-                endpoint="initiatives.show_initiative",
-                values={"initiative_id": initiative.id},
-                deadline=initiative.collection_ends_on,
-            )
+        yield Opportunity(
+            kind="initiative",
+            title=initiative.title,
+            endpoint="initiatives.show_initiative",
+            values={"initiative_id": initiative.id},
+            deadline=initiative.collection_ends_on,
         )
+
+
+def _recruiting_panels() -> Iterator[Opportunity]:
     for panel in panel_services.recruiting_panels():
-        found.append(
-            Opportunity(
-                kind="panel",
-                title=panel.question,
-                endpoint="panels.show_panel",
-                values={"panel_id": panel.id},
-            )
+        yield Opportunity(
+            kind="panel",
+            title=panel.question,
+            endpoint="panels.show_panel",
+            values={"panel_id": panel.id},
         )
+
+
+def _recruiting_councils(locale: str) -> Iterator[Opportunity]:
     for council in council_services.recruiting_councils():
         swedish = locale == "sv" and bool(council.name_sv)
-        found.append(
-            Opportunity(
-                kind="council",
-                title=council.name_sv if swedish else council.name_fi,
-                endpoint="councils.apply",
-                values={"council_id": council.id},
-                lang=None if swedish or locale == "fi" else "fi",
-            )
+        yield Opportunity(
+            kind="council",
+            title=council.name_sv if swedish else council.name_fi,
+            endpoint="councils.apply",
+            values={"council_id": council.id},
+            lang=None if swedish or locale == "fi" else "fi",
         )
-    # Dated items first (soonest deadline), then the rest in the order found.
-    found.sort(key=lambda item: (item.deadline is None, item.deadline or today))
-    return found[:limit]
 
 
 def send_accessibility_feedback(*, page: str, description: str, email: str | None) -> None:

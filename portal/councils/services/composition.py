@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import func, select
 
 from portal.accounts.models import OrgUnit, User
 from portal.core.db import utcnow
+from portal.core.service_text import entered_fields
 from portal.councils.models import (
     ApplicationStatus,
     Council,
@@ -37,25 +38,45 @@ def _add_term(council: Council, starts_on: date, ends_on: date) -> CouncilTerm:
     return term
 
 
+class _RequiredCouncilFields(TypedDict):
+    name_fi: str
+    name_sv: str
+    kind: str
+    org_unit: OrgUnit | None
+    purpose: str
+    tasks: str
+    target_size: int
+    accepts_applications: bool
+    responsibles: list[User]
+
+
+class CouncilFields(_RequiredCouncilFields, total=False):
+    """What a coordinator enters about a council in :func:`save_council`; the term dates
+    are needed only when the council is created."""
+
+    term_starts_on: date | None
+    term_ends_on: date | None
+    purpose_sv: str
+    tasks_sv: str
+
+
+# What the optional fields are when they are left out.
+_FIELD_DEFAULTS: dict[str, Any] = {
+    "term_starts_on": None,
+    "term_ends_on": None,
+    "purpose_sv": "",
+    "tasks_sv": "",
+}
+
+
 def save_council(
-    *,
-    actor: User,
-    council: Council | None,
-    name_fi: str,
-    name_sv: str,
-    kind: str,
-    org_unit: OrgUnit | None,
-    purpose: str,
-    tasks: str,
-    target_size: int,
-    accepts_applications: bool,
-    responsibles: list[User],
-    term_starts_on: date | None = None,
-    term_ends_on: date | None = None,
-    purpose_sv: str = "",
-    tasks_sv: str = "",
+    *, actor: User, council: Council | None, **fields: Unpack[CouncilFields]
 ) -> Council:
     """Create a council with its first term, or update one (terms change by renewal)."""
+    values = entered_fields(fields, declared=CouncilFields, defaults=_FIELD_DEFAULTS)
+    term_starts_on = values.pop("term_starts_on")
+    term_ends_on = values.pop("term_ends_on")
+    values["responsibles"] = list(values["responsibles"])
     created = council is None
     if council is None:
         if term_starts_on is None or term_ends_on is None:
@@ -64,20 +85,11 @@ def save_council(
             raise CouncilError("term_end_before_start")
         council = Council()
         db.session.add(council)
-    council.name_fi = name_fi.strip()
-    council.name_sv = name_sv.strip()
-    council.kind = kind
-    council.org_unit = org_unit
-    council.purpose = purpose.strip()
-    council.tasks = tasks.strip()
-    council.purpose_sv = purpose_sv.strip()
-    council.tasks_sv = tasks_sv.strip()
-    council.target_size = target_size
-    council.accepts_applications = accepts_applications
-    council.responsibles = list(responsibles)
+    for name, value in values.items():
+        setattr(council, name, value)
     db.session.flush()
     if created:
-        _add_term(council, term_starts_on, term_ends_on)  # type: ignore[arg-type]
+        _add_term(council, term_starts_on, term_ends_on)
     else:
         for term in council.terms:
             _sync_term_activity(council, term)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -13,6 +13,7 @@ from portal.accounts.models import User
 from portal.core.db import utcnow
 from portal.core.mail import Attachment, mail_person
 from portal.core.service_links import link_token, row_for_link
+from portal.core.service_text import entered_fields
 from portal.core.times import local_date
 from portal.core.tokens import issue_token
 from portal.core.urls import external_url
@@ -43,33 +44,42 @@ def _term_for(council: Council, day: date) -> CouncilTerm:
     raise CouncilError("no_term")
 
 
+class _RequiredMeetingFields(TypedDict):
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+class MeetingFields(_RequiredMeetingFields, total=False):
+    """What a coordinator enters about a meeting: the fields of :func:`schedule_meeting` and
+    :func:`update_meeting`, declared once so the two cannot drift apart."""
+
+    place: str
+    remote_link: str
+    accessibility_info: str
+    agenda: str
+
+
+# What the optional fields are when they are left out.
+_FIELD_DEFAULTS = {"place": "", "remote_link": "", "accessibility_info": "", "agenda": ""}
+
+
+def _written_fields(fields: MeetingFields) -> dict[str, Any]:
+    return entered_fields(fields, declared=MeetingFields, defaults=_FIELD_DEFAULTS)
+
+
 def schedule_meeting(
     *,
     actor: User,
     council: Council,
-    title: str,
-    starts_at: datetime,
-    ends_at: datetime,
-    place: str = "",
-    remote_link: str = "",
-    accessibility_info: str = "",
-    agenda: str = "",
     now: datetime | None = None,
+    **fields: Unpack[MeetingFields],
 ) -> Meeting:
     """Schedule a meeting in the term that covers its date; members are listed as invitees."""
-    _check_meeting_times(starts_at, ends_at, now=now or utcnow())
-    term = _term_for(council, local_date(starts_at))
-    meeting = Meeting(
-        council=council,
-        term=term,
-        title=title.strip(),
-        starts_at=starts_at,
-        ends_at=ends_at,
-        place=place.strip(),
-        remote_link=remote_link.strip(),
-        accessibility_info=accessibility_info.strip(),
-        agenda=agenda.strip(),
-    )
+    values = _written_fields(fields)
+    _check_meeting_times(values["starts_at"], values["ends_at"], now=now or utcnow())
+    term = _term_for(council, local_date(values["starts_at"]))
+    meeting = Meeting(council=council, term=term, **values)
     db.session.add(meeting)
     _ensure_invitations(meeting, term.memberships)
     db.session.flush()
@@ -82,29 +92,19 @@ def update_meeting(
     *,
     actor: User,
     meeting: Meeting,
-    title: str,
-    starts_at: datetime,
-    ends_at: datetime,
-    place: str,
-    remote_link: str,
-    accessibility_info: str,
-    agenda: str,
     now: datetime | None = None,
+    **fields: Unpack[MeetingFields],
 ) -> Meeting:
     """Change a meeting; a moved meeting may not move into the past."""
     if meeting.status == MeetingStatus.CANCELLED:
         raise CouncilError("meeting_cancelled")
+    values = _written_fields(fields)
+    starts_at, ends_at = values["starts_at"], values["ends_at"]
     if starts_at != meeting.starts_at or ends_at != meeting.ends_at:
         _check_meeting_times(starts_at, ends_at, now=now or utcnow())
-        term = _term_for(meeting.council, local_date(starts_at))
-        meeting.term = term
-    meeting.title = title.strip()
-    meeting.starts_at = starts_at
-    meeting.ends_at = ends_at
-    meeting.place = place.strip()
-    meeting.remote_link = remote_link.strip()
-    meeting.accessibility_info = accessibility_info.strip()
-    meeting.agenda = agenda.strip()
+        meeting.term = _term_for(meeting.council, local_date(starts_at))
+    for name, value in values.items():
+        setattr(meeting, name, value)
     meeting.sequence += 1
     audit(actor, "meeting_updated", "meeting", meeting.id)
     db.session.commit()

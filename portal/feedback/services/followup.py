@@ -29,10 +29,10 @@ REMIND_DAYS_BEFORE = 2
 TOP_THEMES = 3
 
 
-def _unit_addresses(unit_id: int) -> list[str]:
-    """The addresses of the unit with this id (none when it is gone)."""
-    unit = db.session.get(OrgUnit, unit_id)
-    return unit_addresses(unit) if unit is not None else []
+def _notify_owner_unit(case: FollowUpCase, template: str, subject: object) -> int:
+    """Mail the staff of the unit that owns the case (nobody when the unit is gone)."""
+    unit = db.session.get(OrgUnit, case.owner_unit_id)
+    return _notify(case, unit_addresses(unit) if unit is not None else [], template, subject)
 
 
 def staff_languages(addresses: list[str]) -> dict[str, str]:
@@ -81,12 +81,7 @@ def send_follow_up_reminders(*, now: datetime | None = None) -> dict[str, int]:
     for case in open_cases:
         if case.due_on < today:
             if case.overdue_reminded_at is None:
-                _notify(
-                    case,
-                    _unit_addresses(case.owner_unit_id),
-                    "follow_up_overdue",
-                    _l("A follow-up contact is overdue"),
-                )
+                _notify_owner_unit(case, "follow_up_overdue", _l("A follow-up contact is overdue"))
                 case.overdue_reminded_at = moment
                 sent["overdue"] += 1
             if case.escalated_at is None:
@@ -101,11 +96,8 @@ def send_follow_up_reminders(*, now: datetime | None = None) -> dict[str, int]:
                 case.escalated_at = moment
                 sent["escalated"] += 1
         elif case.reminded_at is None:
-            _notify(
-                case,
-                _unit_addresses(case.owner_unit_id),
-                "follow_up_reminder",
-                _l("A customer is waiting to be contacted"),
+            _notify_owner_unit(
+                case, "follow_up_reminder", _l("A customer is waiting to be contacted")
             )
             case.reminded_at = moment
             sent["reminders"] += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from portal.core.text_input import has_control_characters
 from portal.extensions import db
 from portal.feedback.models import Answer, Question, QuestionKind, Questionnaire
-from portal.feedback.questionnaire_seed import SEED_QUESTIONNAIRES, SeedQuestion
+from portal.feedback.questionnaire_seed import COUNTY, SEED_QUESTIONNAIRES, SeedQuestion
 from portal.feedback.services._common import FeedbackError, audit
 
 MIN_STATEMENTS = 0
@@ -107,18 +107,14 @@ def answer_count(questionnaire: Questionnaire) -> int:
     )
 
 
-@dataclass(frozen=True)
-class QuestionText:
-    """An edited question: texts per language (empty Swedish/English fall back to Finnish)."""
+@dataclass(frozen=True, slots=True)
+class QuestionText(SeedQuestion):
+    """An edited question: a seed question written by the county, whose Swedish and
+    English texts may be left empty (they fall back to Finnish)."""
 
-    kind: str
-    code: str
-    fi: str
     sv: str = ""
     en: str = ""
-    source: str = "county"
-    plain_fi: str = ""
-    plain_sv: str = ""
+    source: str = COUNTY
 
 
 def save_questionnaire(
@@ -146,13 +142,11 @@ def save_questionnaire(
     if len(set(codes)) != len(codes):
         raise FeedbackError("question_code_repeated")
     seeds = [
-        SeedQuestion(
-            q.kind,
-            q.code,
-            q.fi.strip(),
-            q.sv.strip(),
-            q.en.strip(),
-            q.source,
+        replace(
+            q,
+            fi=q.fi.strip(),
+            sv=q.sv.strip(),
+            en=q.en.strip(),
             plain_fi=q.plain_fi.strip(),
             plain_sv=q.plain_sv.strip(),
         )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import OrgUnit, User
 from portal.core.db import utcnow
 from portal.core.mail import queue_mail
+from portal.core.service_text import entered_fields
 from portal.core.urls import external_url
 from portal.extensions import db
 from portal.initiatives.models import (
@@ -33,27 +34,37 @@ from portal.initiatives.services._common import (
 )
 
 
-def create_initiative(
-    *,
-    actor: User,
-    title: str,
-    proposal: str,
-    justification: str = "",
-    service_area: OrgUnit | None = None,
-    public_name: str = "",
-    contact_phone: str = "",
-) -> Initiative:
+class _RequiredInitiativeFields(TypedDict):
+    title: str
+    proposal: str
+
+
+class InitiativeFields(_RequiredInitiativeFields, total=False):
+    """What initiators write about an initiative: the fields of :func:`create_initiative`
+    and :func:`update_initiative`, declared once so the two cannot drift apart."""
+
+    justification: str
+    service_area: OrgUnit | None
+    public_name: str
+    contact_phone: str
+
+
+# What the optional fields are when a form leaves them out.
+_FIELD_DEFAULTS: dict[str, Any] = {
+    "justification": "",
+    "service_area": None,
+    "public_name": "",
+    "contact_phone": "",
+}
+
+
+def _written_fields(fields: InitiativeFields) -> dict[str, Any]:
+    return entered_fields(fields, declared=InitiativeFields, defaults=_FIELD_DEFAULTS)
+
+
+def create_initiative(*, actor: User, **fields: Unpack[InitiativeFields]) -> Initiative:
     """Start a draft with ``actor`` as its author."""
-    initiative = Initiative(
-        title=title.strip(),
-        proposal=proposal.strip(),
-        justification=justification.strip(),
-        service_area=service_area,
-        public_name=public_name.strip(),
-        contact_phone=contact_phone.strip(),
-        author_id=actor.id,
-        state=S.DRAFT,
-    )
+    initiative = Initiative(**_written_fields(fields), author_id=actor.id, state=S.DRAFT)
     initiative.initiators = [Initiator(user_id=actor.id, role="author", accepted_at=utcnow())]
     db.session.add(initiative)
     db.session.flush()
@@ -74,32 +85,20 @@ def _edited_fields(initiative: Initiative) -> dict[str, Any]:
 
 
 def update_initiative(
-    *,
-    actor: User,
-    initiative: Initiative,
-    title: str,
-    proposal: str,
-    justification: str = "",
-    service_area: OrgUnit | None = None,
-    public_name: str = "",
-    contact_phone: str = "",
+    *, actor: User, initiative: Initiative, **fields: Unpack[InitiativeFields]
 ) -> Initiative:
     """Edit a draft or a returned initiative (its initiators only)."""
     _require_initiator(actor, initiative)
     if initiative.state not in EDITABLE_STATES:
         raise InitiativeError("not_editable")
     before = _edited_fields(initiative)
-    initiative.title = title.strip()
-    initiative.proposal = proposal.strip()
-    initiative.justification = justification.strip()
-    initiative.service_area = service_area
-    initiative.public_name = public_name.strip()
-    initiative.contact_phone = contact_phone.strip()
+    for name, value in _written_fields(fields).items():
+        setattr(initiative, name, value)
     db.session.flush()
     after = _edited_fields(initiative)
-    fields = sorted(key for key in after if after[key] != before[key])
-    if fields:
-        _audit(actor, initiative, "edited", fields=fields)
+    edited = sorted(key for key in after if after[key] != before[key])
+    if edited:
+        _audit(actor, initiative, "edited", fields=edited)
     db.session.commit()
     return initiative
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
 
@@ -42,88 +43,64 @@ def activity_pays_fee(activity_id: int) -> bool:
     )
 
 
-def create_panel(
-    *,
-    actor: User,
-    question: str,
-    description: str,
-    size: int,
-    starts_on: date | None,
-    ends_on: date | None,
-    features: list[str],
-    municipality_groups: dict[str, list[str]],
-    pays_fee: bool,
-) -> Panel:
+class PanelFields(TypedDict):
+    """What a coordinator enters about a panel: the fields of :func:`create_panel` and
+    :func:`update_panel`, declared once so the two cannot drift apart."""
+
+    question: str
+    description: str
+    size: int
+    starts_on: date | None
+    ends_on: date | None
+    features: list[str]
+    municipality_groups: dict[str, list[str]]
+    pays_fee: bool
+
+
+def _stored_fields(fields: PanelFields) -> dict[str, Any]:
+    """The fields in their declared order, the lists and mappings copied so that the panel
+    never shares them with the caller."""
+    stored: dict[str, Any] = {name: fields[name] for name in PanelFields.__annotations__}
+    stored["features"] = list(fields["features"])
+    stored["municipality_groups"] = dict(fields["municipality_groups"])
+    return stored
+
+
+def create_panel(*, actor: User, **fields: Unpack[PanelFields]) -> Panel:
     """Create a draft panel with quotas proposed from the county population."""
+    stored = _stored_fields(fields)
     panel = Panel(
-        question=question,
-        description=description,
-        size=size,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        features=list(features),
-        municipality_groups=dict(municipality_groups),
-        pays_fee=pays_fee,
+        **stored,
         created_by_id=actor.id,
-        quotas=proposed_quotas(list(features), municipality_groups, size),
+        quotas=proposed_quotas(stored["features"], stored["municipality_groups"], stored["size"]),
     )
     db.session.add(panel)
     db.session.flush()
     _sync_activity(panel)
-    audit(actor, "create", "panel", panel.id, size=size, features=list(features))
+    audit(actor, "create", "panel", panel.id, size=panel.size, features=list(panel.features))
     db.session.commit()
     return panel
 
 
-def update_panel(
-    *,
-    actor: User,
-    panel: Panel,
-    question: str,
-    description: str,
-    size: int,
-    starts_on: date | None,
-    ends_on: date | None,
-    features: list[str],
-    municipality_groups: dict[str, list[str]],
-    pays_fee: bool,
-) -> bool:
+def update_panel(*, actor: User, panel: Panel, **fields: Unpack[PanelFields]) -> bool:
     """Change a panel; returns True when the quotas were proposed anew.
 
     Size and features are fixed once the panel has been drawn. Changing them before
     proposes the quotas again, since the old ones would no longer fit.
     """
+    stored = _stored_fields(fields)
     structural = (
-        size != panel.size
-        or list(features) != list(panel.features)
-        or dict(municipality_groups) != dict(panel.municipality_groups)
+        stored["size"] != panel.size
+        or stored["features"] != list(panel.features)
+        or stored["municipality_groups"] != dict(panel.municipality_groups)
     )
     if structural and has_draw(panel):
         raise PanelError("already_drawn")
-    changed = [
-        name
-        for name, value in (
-            ("question", question),
-            ("description", description),
-            ("size", size),
-            ("starts_on", starts_on),
-            ("ends_on", ends_on),
-            ("features", list(features)),
-            ("municipality_groups", dict(municipality_groups)),
-            ("pays_fee", pays_fee),
-        )
-        if getattr(panel, name) != value
-    ]
-    panel.question = question
-    panel.description = description
-    panel.size = size
-    panel.starts_on = starts_on
-    panel.ends_on = ends_on
-    panel.features = list(features)
-    panel.municipality_groups = dict(municipality_groups)
-    panel.pays_fee = pays_fee
+    changed = [name for name, value in stored.items() if getattr(panel, name) != value]
+    for name, value in stored.items():
+        setattr(panel, name, value)
     if structural:
-        panel.quotas = proposed_quotas(list(features), municipality_groups, size)
+        panel.quotas = proposed_quotas(panel.features, panel.municipality_groups, panel.size)
         _refresh_candidate_features(panel)
     _sync_activity(panel)
     audit(actor, "update", "panel", panel.id, fields=changed)
