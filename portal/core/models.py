@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.core.db import Base, IdMixin, utcnow
+from portal.core.db import Base, IdMixin, owner_key, utcnow
 from portal.core.encryption import EncryptedText
 
 
@@ -44,9 +44,7 @@ class OneTimeToken(IdMixin, Base):
 
     purpose: Mapped[str] = mapped_column(String(40))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int | None] = owner_key("users", index=True)
     subject: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

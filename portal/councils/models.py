@@ -10,7 +10,7 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import OrgUnit, User
-from portal.core.db import Base, Hours, IdMixin, TimeSpanMixin, owned_rows, utcnow
+from portal.core.db import Base, Hours, IdMixin, TimeSpanMixin, owned_rows, owner_key, utcnow
 
 
 class CouncilKind(enum.StrEnum):
@@ -101,9 +101,7 @@ class CouncilSeatGroup(IdMixin, Base):
 
     __tablename__ = "council_seat_groups"
 
-    council_id: Mapped[int] = mapped_column(
-        ForeignKey("councils.id", ondelete="CASCADE"), index=True
-    )
+    council_id: Mapped[int] = owner_key("councils", index=True)
     name: Mapped[str] = mapped_column(String(120))
     seats: Mapped[int] = mapped_column(default=1)
 
@@ -115,7 +113,7 @@ class CouncilTerm(IdMixin, Base):
 
     __tablename__ = "council_terms"
 
-    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    council_id: Mapped[int] = owner_key("councils")
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
@@ -134,7 +132,7 @@ class CouncilMembership(IdMixin, Base):
 
     __tablename__ = "council_memberships"
 
-    term_id: Mapped[int] = mapped_column(ForeignKey("council_terms.id", ondelete="CASCADE"))
+    term_id: Mapped[int] = owner_key("council_terms")
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[str] = mapped_column(String(30), default=MemberRole.MEMBER)
     seat_group_id: Mapped[int | None] = mapped_column(
@@ -165,7 +163,7 @@ class CouncilApplication(IdMixin, Base):
 
     __tablename__ = "council_applications"
 
-    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    council_id: Mapped[int] = owner_key("councils")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -189,8 +187,8 @@ class Meeting(TimeSpanMixin, IdMixin, Base):
 
     __tablename__ = "council_meetings"
 
-    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
-    term_id: Mapped[int] = mapped_column(ForeignKey("council_terms.id", ondelete="CASCADE"))
+    council_id: Mapped[int] = owner_key("councils")
+    term_id: Mapped[int] = owner_key("council_terms")
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
@@ -222,7 +220,7 @@ class MeetingInvitation(IdMixin, Base):
 
     __tablename__ = "council_meeting_invitations"
 
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("council_meetings.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = owner_key("council_meetings")
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[str] = mapped_column(String(30), default=MemberRole.MEMBER)
     rsvp: Mapped[str] = mapped_column(String(20), default=Rsvp.PENDING)
@@ -242,9 +240,7 @@ class MeetingMaterial(IdMixin, Base):
 
     __tablename__ = "council_meeting_materials"
 
-    meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("council_meetings.id", ondelete="CASCADE"), index=True
-    )
+    meeting_id: Mapped[int] = owner_key("council_meetings", index=True)
     title: Mapped[str] = mapped_column(String(200))
     url: Mapped[str] = mapped_column(String(500), default="")
     stored_name: Mapped[str] = mapped_column(String(80), default="")
@@ -262,9 +258,7 @@ class MeetingOutput(IdMixin, Base):
 
     __tablename__ = "council_meeting_outputs"
 
-    meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("council_meetings.id", ondelete="CASCADE"), index=True
-    )
+    meeting_id: Mapped[int] = owner_key("council_meetings", index=True)
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text, default="")

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import Base, IdMixin, utcnow
+from portal.core.db import Base, IdMixin, owner_key, utcnow
 
 #: What an erased author's statement says instead; shown translated (``display_text``).
 ERASED_STATEMENT_TEXT = "[removed at the author's request]"
@@ -127,9 +127,7 @@ class Participant(IdMixin, Base):
 
     __tablename__ = "deliberation_participants"
 
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[int] = owner_key("deliberation_conversations")
     key_hash: Mapped[str | None] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
@@ -154,9 +152,7 @@ class Statement(IdMixin, Base):
 
     __tablename__ = "deliberation_statements"
 
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[int] = owner_key("deliberation_conversations")
     # Running number within the conversation (the Polis ``comment-id``).
     number: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
@@ -196,15 +192,9 @@ class Vote(IdMixin, Base):
 
     __tablename__ = "deliberation_votes"
 
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_conversations.id", ondelete="CASCADE"), index=True
-    )
-    participant_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_participants.id", ondelete="CASCADE")
-    )
-    statement_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_statements.id", ondelete="CASCADE"), index=True
-    )
+    conversation_id: Mapped[int] = owner_key("deliberation_conversations", index=True)
+    participant_id: Mapped[int] = owner_key("deliberation_participants")
+    statement_id: Mapped[int] = owner_key("deliberation_statements", index=True)
     value: Mapped[int] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -217,15 +207,9 @@ class VoteEvent(IdMixin, Base):
 
     __tablename__ = "deliberation_vote_events"
 
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_conversations.id", ondelete="CASCADE")
-    )
-    participant_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_participants.id", ondelete="CASCADE"), index=True
-    )
-    statement_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_statements.id", ondelete="CASCADE"), index=True
-    )
+    conversation_id: Mapped[int] = owner_key("deliberation_conversations")
+    participant_id: Mapped[int] = owner_key("deliberation_participants", index=True)
+    statement_id: Mapped[int] = owner_key("deliberation_statements", index=True)
     value: Mapped[int] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -246,9 +230,7 @@ class MathState(Base):
 
     __tablename__ = "deliberation_results"
 
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_conversations.id", ondelete="CASCADE"), primary_key=True
-    )
+    conversation_id: Mapped[int] = owner_key("deliberation_conversations", primary_key=True)
     computed_at: Mapped[datetime | None]
     # Number of current votes and the last vote event the result reflects.
     vote_count: Mapped[int] = mapped_column(default=0)

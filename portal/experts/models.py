@@ -11,7 +11,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import OrgUnit, User
-from portal.core.db import Base, Hours, IdMixin, TimeSpanMixin, owned_rows, utcnow
+from portal.core.db import Base, Hours, IdMixin, TimeSpanMixin, owned_rows, owner_key, utcnow
 
 
 class ExpertStatus(enum.StrEnum):
@@ -63,7 +63,7 @@ class ExpertProfile(IdMixin, Base):
 
     __tablename__ = "expert_profiles"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = owner_key("users", unique=True)
     status: Mapped[str] = mapped_column(String(20), default=ExpertStatus.IN_TRAINING, index=True)
     training_completed_on: Mapped[date | None]
     experience_areas: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -90,7 +90,7 @@ class ExpertDocument(IdMixin, Base):
 
     __tablename__ = "expert_documents"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = owner_key("users", index=True)
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(200))
     signed_on: Mapped[date | None]
@@ -140,7 +140,7 @@ class ExpertAssignment(IdMixin, Base):
 
     __tablename__ = "expert_assignments"
 
-    request_id: Mapped[int] = mapped_column(ForeignKey("expert_requests.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = owner_key("expert_requests")
     expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(20), default=AssignmentStatus.PROPOSED)
     # Copied from the request so that overlap checks need no join.

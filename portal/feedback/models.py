@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import Base, IdMixin, utcnow
+from portal.core.db import Base, IdMixin, owner_key, utcnow
 from portal.core.encryption import EncryptedText
 
 
@@ -91,9 +91,7 @@ class Questionnaire(IdMixin, Base):
 class Question(IdMixin, Base):
     __tablename__ = "feedback_questions"
 
-    questionnaire_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_questionnaires.id", ondelete="CASCADE"), index=True
-    )
+    questionnaire_id: Mapped[int] = owner_key("feedback_questionnaires", index=True)
     position: Mapped[int]
     kind: Mapped[str] = mapped_column(String(20))
     #: Stable across versions, so reports compare the same statement over time.
@@ -180,9 +178,7 @@ class StatementAnswer(IdMixin, Base):
 
     __tablename__ = "feedback_statement_answers"
 
-    answer_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_answers.id", ondelete="CASCADE"), index=True
-    )
+    answer_id: Mapped[int] = owner_key("feedback_answers", index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("feedback_questions.id"), index=True)
     value: Mapped[int]
 
@@ -192,9 +188,7 @@ class StatementAnswer(IdMixin, Base):
 class AnswerTag(IdMixin, Base):
     __tablename__ = "feedback_answer_tags"
 
-    answer_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_answers.id", ondelete="CASCADE"), index=True
-    )
+    answer_id: Mapped[int] = owner_key("feedback_answers", index=True)
     label: Mapped[str] = mapped_column(String(60))
 
     __table_args__ = (UniqueConstraint("answer_id", "label"),)
@@ -205,9 +199,7 @@ class Reply(IdMixin, Base):
 
     __tablename__ = "feedback_replies"
 
-    answer_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_answers.id", ondelete="CASCADE"), index=True
-    )
+    answer_id: Mapped[int] = owner_key("feedback_answers", index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
     is_public: Mapped[bool] = mapped_column(default=False)
@@ -221,9 +213,7 @@ class FollowUpCase(IdMixin, Base):
 
     __tablename__ = "feedback_follow_ups"
 
-    answer_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_answers.id", ondelete="CASCADE"), unique=True
-    )
+    answer_id: Mapped[int] = owner_key("feedback_answers", unique=True)
     owner_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_on: Mapped[date] = mapped_column(index=True)
@@ -246,9 +236,7 @@ class ContactRequest(IdMixin, Base):
 
     __tablename__ = "feedback_contact_requests"
 
-    case_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_follow_ups.id", ondelete="CASCADE"), unique=True
-    )
+    case_id: Mapped[int] = owner_key("feedback_follow_ups", unique=True)
     name: Mapped[str] = mapped_column(EncryptedText())
     contact: Mapped[str] = mapped_column(EncryptedText())  # phone number or email address
     language: Mapped[str] = mapped_column(String(5))
@@ -321,9 +309,7 @@ class SurveyInvitation(IdMixin, Base):
 
     __tablename__ = "feedback_survey_invitations"
 
-    activity_id: Mapped[int] = mapped_column(
-        ForeignKey("activities.id", ondelete="CASCADE"), index=True
-    )
+    activity_id: Mapped[int] = owner_key("activities", index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     language: Mapped[str] = mapped_column(String(5))
@@ -338,7 +324,7 @@ class MonthlyFeedbackReport(IdMixin, Base):
 
     __tablename__ = "feedback_monthly_reports"
 
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"))
+    org_unit_id: Mapped[int] = owner_key("org_units")
     month: Mapped[date]
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -352,13 +338,11 @@ CELL_KEY = ("org_unit_id", "channel", "language", "questionnaire_id", "period_mo
 class CellKeyMixin:
     """The unit, channel, language, questionnaire and month a report cell counts."""
 
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"))
+    org_unit_id: Mapped[int] = owner_key("org_units")
     service_area_id: Mapped[int | None]
     channel: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(5))
-    questionnaire_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_questionnaires.id", ondelete="CASCADE")
-    )
+    questionnaire_id: Mapped[int] = owner_key("feedback_questionnaires")
     period_month: Mapped[int]
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import OrgUnit, User
-from portal.core.db import Base, IdMixin, owned_rows, utcnow
+from portal.core.db import Base, IdMixin, owned_rows, owner_key, utcnow
 from portal.core.encryption import EncryptedText
 from portal.core.models import Municipality
 
@@ -130,10 +130,8 @@ class Initiator(IdMixin, Base):
 
     __tablename__ = "initiative_initiators"
 
-    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"))
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    initiative_id: Mapped[int] = owner_key("initiatives")
+    user_id: Mapped[int | None] = owner_key("users", index=True)
     role: Mapped[str] = mapped_column(String(20), default="co_initiator")  # author | co_initiator
     invited_email: Mapped[str | None] = mapped_column(String(254))
     invited_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -156,7 +154,7 @@ class Support(IdMixin, Base):
 
     __tablename__ = "initiative_supports"
 
-    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"))
+    initiative_id: Mapped[int] = owner_key("initiatives")
     name: Mapped[str] = mapped_column(String(200))
     municipality_id: Mapped[int | None] = mapped_column(
         ForeignKey("municipalities.id", ondelete="SET NULL")
@@ -182,9 +180,7 @@ class AbuseReport(IdMixin, Base):
 
     __tablename__ = "initiative_abuse_reports"
 
-    initiative_id: Mapped[int] = mapped_column(
-        ForeignKey("initiatives.id", ondelete="CASCADE"), index=True
-    )
+    initiative_id: Mapped[int] = owner_key("initiatives", index=True)
     reason: Mapped[str] = mapped_column(String(30))
     message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
