@@ -131,6 +131,15 @@ def owner_key(owner_table: str, **column: Any) -> Any:
     return mapped_column(ForeignKey(f"{owner_table}.id", ondelete="CASCADE"), **column)
 
 
+def reference_key(table: str, **column: Any) -> Any:
+    """The key to a row of ``table`` that this row outlives: set to NULL when it is deleted.
+
+    Records keep their history when what they point to goes (an erased account, a removed
+    seat group): only the link is lost. ``column`` holds further ``mapped_column`` options.
+    """
+    return mapped_column(ForeignKey(f"{table}.id", ondelete="SET NULL"), **column)
+
+
 class TimeSpanMixin:
     """For rows with ``starts_at`` and ``ends_at`` columns (meetings, expert assignments)."""
 

@@ -10,7 +10,16 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import OrgUnit, User
-from portal.core.db import Base, Hours, IdMixin, TimeSpanMixin, owned_rows, owner_key, utcnow
+from portal.core.db import (
+    Base,
+    Hours,
+    IdMixin,
+    TimeSpanMixin,
+    owned_rows,
+    owner_key,
+    reference_key,
+    utcnow,
+)
 
 
 class CouncilKind(enum.StrEnum):
@@ -135,9 +144,7 @@ class CouncilMembership(IdMixin, Base):
     term_id: Mapped[int] = owner_key("council_terms")
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[str] = mapped_column(String(30), default=MemberRole.MEMBER)
-    seat_group_id: Mapped[int | None] = mapped_column(
-        ForeignKey("council_seat_groups.id", ondelete="SET NULL")
-    )
+    seat_group_id: Mapped[int | None] = reference_key("council_seat_groups")
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     privacy_commitment_on: Mapped[date | None]
@@ -169,9 +176,7 @@ class CouncilApplication(IdMixin, Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     motivation: Mapped[str] = mapped_column(Text, default="")
-    seat_group_id: Mapped[int | None] = mapped_column(
-        ForeignKey("council_seat_groups.id", ondelete="SET NULL")
-    )
+    seat_group_id: Mapped[int | None] = reference_key("council_seat_groups")
     status: Mapped[str] = mapped_column(String(20), default=ApplicationStatus.RECEIVED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
@@ -247,7 +252,7 @@ class MeetingMaterial(IdMixin, Base):
     filename: Mapped[str] = mapped_column(String(200), default="")
     content_type: Mapped[str] = mapped_column(String(100), default="")
     size_bytes: Mapped[int] = mapped_column(default=0)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="materials")
@@ -262,7 +267,7 @@ class MeetingOutput(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text, default="")
-    output_id: Mapped[int | None] = mapped_column(ForeignKey("outputs.id", ondelete="SET NULL"))
+    output_id: Mapped[int | None] = reference_key("outputs")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="outputs")

@@ -9,7 +9,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
-    ForeignKey,
     Index,
     LargeBinary,
     SmallInteger,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import Base, IdMixin, owner_key, utcnow
+from portal.core.db import Base, IdMixin, owner_key, reference_key, utcnow
 
 #: What an erased author's statement says instead; shown translated (``display_text``).
 ERASED_STATEMENT_TEXT = "[removed at the author's request]"
@@ -81,9 +80,7 @@ class Conversation(IdMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default=ConversationStatus.DRAFT, index=True)
     # Where an imported conversation came from (the export's url or topic); empty otherwise.
     imported_from: Mapped[str] = mapped_column(String(300), default="")
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    created_by_id: Mapped[int | None] = reference_key("users", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     reported_at: Mapped[datetime | None]
@@ -129,9 +126,7 @@ class Participant(IdMixin, Base):
 
     conversation_id: Mapped[int] = owner_key("deliberation_conversations")
     key_hash: Mapped[str | None] = mapped_column(String(64))
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    user_id: Mapped[int | None] = reference_key("users", index=True)
     blocked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Voter id in an imported Polis export, kept so that exports round-trip.
@@ -159,9 +154,7 @@ class Statement(IdMixin, Base):
     # SHA-256 of the normalised text, for duplicate detection within a conversation.
     text_hash: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(5), default="fi")
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("deliberation_participants.id", ondelete="SET NULL"), index=True
-    )
+    author_id: Mapped[int | None] = reference_key("deliberation_participants", index=True)
     status: Mapped[str] = mapped_column(String(20), default=StatementStatus.PENDING)
     reject_reason: Mapped[str] = mapped_column(String(300), default="")
     is_seed: Mapped[bool] = mapped_column(default=False)
@@ -169,7 +162,7 @@ class Statement(IdMixin, Base):
     hidden: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     moderated_at: Mapped[datetime | None]
-    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    moderated_by_id: Mapped[int | None] = reference_key("users")
 
     author: Mapped[Participant | None] = relationship(lazy="joined")
 

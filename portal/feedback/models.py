@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import Base, IdMixin, owner_key, utcnow
+from portal.core.db import Base, IdMixin, owner_key, reference_key, utcnow
 from portal.core.encryption import EncryptedText
 
 
@@ -126,9 +126,7 @@ class Answer(IdMixin, Base):
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("feedback_questionnaires.id"))
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     service_area_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
-    activity_id: Mapped[int | None] = mapped_column(
-        ForeignKey("activities.id", ondelete="SET NULL"), index=True
-    )
+    activity_id: Mapped[int | None] = reference_key("activities", index=True)
     channel: Mapped[str] = mapped_column(String(20))
     entry: Mapped[str] = mapped_column(String(20), default=Entry.RESPONDENT)
     language: Mapped[str] = mapped_column(String(5))
@@ -141,7 +139,7 @@ class Answer(IdMixin, Base):
     themes_suggested: Mapped[str] = mapped_column(String(300), default="")
     tone: Mapped[str | None] = mapped_column(String(10))  # a person's correction
     themes: Mapped[str | None] = mapped_column(String(300))  # a person's correction
-    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    corrected_by_id: Mapped[int | None] = reference_key("users")
     handled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -200,7 +198,7 @@ class Reply(IdMixin, Base):
     __tablename__ = "feedback_replies"
 
     answer_id: Mapped[int] = owner_key("feedback_answers", index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = reference_key("users")
     text: Mapped[str] = mapped_column(Text)
     is_public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -222,7 +220,7 @@ class FollowUpCase(IdMixin, Base):
     escalated_at: Mapped[datetime | None]
     contacted_on: Mapped[date | None]
     closed_at: Mapped[datetime | None]
-    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    closed_by_id: Mapped[int | None] = reference_key("users")
     closed_note: Mapped[str] = mapped_column(Text, default="")
 
     answer: Mapped[Answer] = relationship(lazy="joined")
@@ -249,14 +247,12 @@ class DevelopmentIdea(IdMixin, Base):
 
     __tablename__ = "feedback_development_ideas"
 
-    answer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("feedback_answers.id", ondelete="SET NULL"), index=True
-    )
+    answer_id: Mapped[int | None] = reference_key("feedback_answers", index=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text, default="")
-    output_id: Mapped[int | None] = mapped_column(ForeignKey("outputs.id", ondelete="SET NULL"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    output_id: Mapped[int | None] = reference_key("outputs")
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -310,7 +306,7 @@ class SurveyInvitation(IdMixin, Base):
     __tablename__ = "feedback_survey_invitations"
 
     activity_id: Mapped[int] = owner_key("activities", index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = reference_key("users")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     language: Mapped[str] = mapped_column(String(5))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,7 +15,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.core.db import Base, Hours, IdMixin, Money, owned_rows, owner_key, utcnow
+from portal.core.db import Base, Hours, IdMixin, Money, owned_rows, owner_key, reference_key, utcnow
 from portal.core.encryption import EncryptedText
 from portal.core.identifiers import mask_iban, mask_personal_identity_code
 from portal.impact.models import Activity, Participation
@@ -137,9 +137,9 @@ class FeeClaim(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     checked_at: Mapped[datetime | None]
-    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    checked_by_id: Mapped[int | None] = reference_key("users")
     approved_at: Mapped[datetime | None]
-    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_by_id: Mapped[int | None] = reference_key("users")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("fee_payment_batches.id"), index=True)
 
     payee: Mapped[User] = relationship(foreign_keys=[payee_id], lazy="joined")
@@ -235,7 +235,7 @@ class PaymentBatch(IdMixin, Base):
     month: Mapped[date] = mapped_column(index=True)
     cost_centre: Mapped[str] = mapped_column(String(40), index=True)
     total: Mapped[Decimal] = mapped_column(Money())
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     payroll_exported_at: Mapped[datetime | None]
 

@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import OrgUnit, User
-from portal.core.db import Base, Hours, IdMixin, owner_key, utcnow
+from portal.core.db import Base, Hours, IdMixin, owner_key, reference_key, utcnow
 
 
 class ActivityKind(enum.StrEnum):
@@ -174,7 +174,7 @@ class Response(IdMixin, Base):
     decision_reference: Mapped[str] = mapped_column(String(200), default="")
     decision_link: Mapped[str] = mapped_column(String(500), default="")
     responsible_person: Mapped[str] = mapped_column(String(200), default="")
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = reference_key("users")
     decided_on: Mapped[date]
     implementation_status: Mapped[str] = mapped_column(
         String(20), default=ImplementationStatus.NOT_STARTED

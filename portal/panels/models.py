@@ -7,11 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.core.db import Base, Hours, IdMixin, owner_key, utcnow
+from portal.core.db import Base, Hours, IdMixin, owner_key, reference_key, utcnow
 
 
 class PanelStatus(enum.StrEnum):
@@ -64,7 +64,7 @@ class Panel(IdMixin, Base):
     seed_source: Mapped[str] = mapped_column(String(300), default="")
     seed_announced_at: Mapped[datetime | None]
     method: Mapped[str] = mapped_column(String(20), default="leximin")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -83,9 +83,7 @@ class PanelCandidate(IdMixin, Base):
     __tablename__ = "panel_candidates"
 
     panel_id: Mapped[int] = owner_key("panels")
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    user_id: Mapped[int | None] = reference_key("users", index=True)
     pseudonym: Mapped[str] = mapped_column(String(20))
     # The id in an uploaded people list (candidates without a portal account).
     external_ref: Mapped[str] = mapped_column(String(80), default="")
@@ -129,7 +127,7 @@ class PanelDraw(IdMixin, Base):
     previous_panel: Mapped[list[str]] = mapped_column(JSON, default=list)
     dropped: Mapped[list[str]] = mapped_column(JSON, default=list)
     replacements: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
@@ -227,5 +225,5 @@ class PanelRecommendation(IdMixin, Base):
     panel_id: Mapped[int] = owner_key("panels", index=True)
     title: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text, default="")
-    output_id: Mapped[int | None] = mapped_column(ForeignKey("outputs.id", ondelete="SET NULL"))
+    output_id: Mapped[int | None] = reference_key("outputs")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

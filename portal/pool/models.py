@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.core.db import Base, IdMixin, owned_rows, owner_key, utcnow
+from portal.core.db import Base, IdMixin, owned_rows, owner_key, reference_key, utcnow
 from portal.impact.models import Activity
 
 
@@ -106,7 +106,7 @@ class PoolInvitation(IdMixin, Base):
     __tablename__ = "pool_invitations"
 
     activity_id: Mapped[int] = owner_key("activities", index=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     message: Mapped[str] = mapped_column(Text, default="")
     criteria: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -148,7 +148,7 @@ class PoolImport(IdMixin, Base):
 
     __tablename__ = "pool_imports"
 
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     filename: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|done|discarded
