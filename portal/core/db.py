@@ -134,8 +134,8 @@ def owner_key(owner_table: str, **column: Any) -> Any:
 def reference_key(table: str, **column: Any) -> Any:
     """The key to a row of ``table`` that this row outlives: set to NULL when it is deleted.
 
-    Records keep their history when what they point to goes (an erased account, a removed
-    seat group): only the link is lost. ``column`` holds further ``mapped_column`` options.
+    The row keeps its own history when the row it points to is deleted (a seat group, an
+    output): only the link is lost. ``column`` holds further ``mapped_column`` options.
     """
     return mapped_column(ForeignKey(f"{table}.id", ondelete="SET NULL"), **column)
 
