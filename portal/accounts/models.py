@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import Base, IdMixin, owned_rows, utcnow
+from portal.core.db import Base, IdMixin, owned_rows, owner_key, utcnow
 from portal.core.models import Municipality
 from portal.core.permissions import Role
 
@@ -111,7 +111,7 @@ class User(IdMixin, Base):
 class UserRole(IdMixin, Base):
     __tablename__ = "user_roles"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = owner_key("users")
     role: Mapped[str] = mapped_column(String(30))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 

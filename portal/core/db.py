@@ -9,7 +9,16 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask.globals import _cv_app, _cv_request
-from sqlalchemy import BigInteger, DateTime, Engine, MetaData, create_engine, event, select
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    ForeignKey,
+    MetaData,
+    create_engine,
+    event,
+    select,
+)
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -110,6 +119,25 @@ def owned_rows(back_populates: str, *, order_by: str | bool = False, lazy: str =
     return relationship(
         back_populates=back_populates, cascade="all, delete-orphan", lazy=lazy, order_by=order_by
     )
+
+
+def owner_key(owner_table: str, **column: Any) -> Any:
+    """The key to the row of ``owner_table`` this row belongs to, deleted along with it.
+
+    The database cascades the delete itself (``ON DELETE CASCADE``), so rows go with their
+    owner even when the owner is deleted by a bulk statement that bypasses the ORM.
+    ``column`` holds further ``mapped_column`` options (``index=True``, ``unique=True``).
+    """
+    return mapped_column(ForeignKey(f"{owner_table}.id", ondelete="CASCADE"), **column)
+
+
+def reference_key(table: str, **column: Any) -> Any:
+    """The key to a row of ``table`` that this row outlives: set to NULL when it is deleted.
+
+    The row keeps its own history when the row it points to is deleted (a seat group, an
+    output): only the link is lost. ``column`` holds further ``mapped_column`` options.
+    """
+    return mapped_column(ForeignKey(f"{table}.id", ondelete="SET NULL"), **column)
 
 
 class TimeSpanMixin:

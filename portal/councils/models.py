@@ -10,7 +10,16 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import OrgUnit, User
-from portal.core.db import Base, Hours, IdMixin, TimeSpanMixin, owned_rows, utcnow
+from portal.core.db import (
+    Base,
+    Hours,
+    IdMixin,
+    TimeSpanMixin,
+    owned_rows,
+    owner_key,
+    reference_key,
+    utcnow,
+)
 
 
 class CouncilKind(enum.StrEnum):
@@ -101,9 +110,7 @@ class CouncilSeatGroup(IdMixin, Base):
 
     __tablename__ = "council_seat_groups"
 
-    council_id: Mapped[int] = mapped_column(
-        ForeignKey("councils.id", ondelete="CASCADE"), index=True
-    )
+    council_id: Mapped[int] = owner_key("councils", index=True)
     name: Mapped[str] = mapped_column(String(120))
     seats: Mapped[int] = mapped_column(default=1)
 
@@ -115,7 +122,7 @@ class CouncilTerm(IdMixin, Base):
 
     __tablename__ = "council_terms"
 
-    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    council_id: Mapped[int] = owner_key("councils")
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
@@ -134,12 +141,10 @@ class CouncilMembership(IdMixin, Base):
 
     __tablename__ = "council_memberships"
 
-    term_id: Mapped[int] = mapped_column(ForeignKey("council_terms.id", ondelete="CASCADE"))
+    term_id: Mapped[int] = owner_key("council_terms")
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[str] = mapped_column(String(30), default=MemberRole.MEMBER)
-    seat_group_id: Mapped[int | None] = mapped_column(
-        ForeignKey("council_seat_groups.id", ondelete="SET NULL")
-    )
+    seat_group_id: Mapped[int | None] = reference_key("council_seat_groups")
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     privacy_commitment_on: Mapped[date | None]
@@ -165,15 +170,13 @@ class CouncilApplication(IdMixin, Base):
 
     __tablename__ = "council_applications"
 
-    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    council_id: Mapped[int] = owner_key("councils")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     motivation: Mapped[str] = mapped_column(Text, default="")
-    seat_group_id: Mapped[int | None] = mapped_column(
-        ForeignKey("council_seat_groups.id", ondelete="SET NULL")
-    )
+    seat_group_id: Mapped[int | None] = reference_key("council_seat_groups")
     status: Mapped[str] = mapped_column(String(20), default=ApplicationStatus.RECEIVED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
@@ -189,8 +192,8 @@ class Meeting(TimeSpanMixin, IdMixin, Base):
 
     __tablename__ = "council_meetings"
 
-    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
-    term_id: Mapped[int] = mapped_column(ForeignKey("council_terms.id", ondelete="CASCADE"))
+    council_id: Mapped[int] = owner_key("councils")
+    term_id: Mapped[int] = owner_key("council_terms")
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
@@ -222,7 +225,7 @@ class MeetingInvitation(IdMixin, Base):
 
     __tablename__ = "council_meeting_invitations"
 
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("council_meetings.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = owner_key("council_meetings")
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[str] = mapped_column(String(30), default=MemberRole.MEMBER)
     rsvp: Mapped[str] = mapped_column(String(20), default=Rsvp.PENDING)
@@ -242,16 +245,14 @@ class MeetingMaterial(IdMixin, Base):
 
     __tablename__ = "council_meeting_materials"
 
-    meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("council_meetings.id", ondelete="CASCADE"), index=True
-    )
+    meeting_id: Mapped[int] = owner_key("council_meetings", index=True)
     title: Mapped[str] = mapped_column(String(200))
     url: Mapped[str] = mapped_column(String(500), default="")
     stored_name: Mapped[str] = mapped_column(String(80), default="")
     filename: Mapped[str] = mapped_column(String(200), default="")
     content_type: Mapped[str] = mapped_column(String(100), default="")
     size_bytes: Mapped[int] = mapped_column(default=0)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="materials")
@@ -262,13 +263,11 @@ class MeetingOutput(IdMixin, Base):
 
     __tablename__ = "council_meeting_outputs"
 
-    meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("council_meetings.id", ondelete="CASCADE"), index=True
-    )
+    meeting_id: Mapped[int] = owner_key("council_meetings", index=True)
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text, default="")
-    output_id: Mapped[int | None] = mapped_column(ForeignKey("outputs.id", ondelete="SET NULL"))
+    output_id: Mapped[int | None] = reference_key("outputs")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="outputs")

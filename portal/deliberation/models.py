@@ -9,7 +9,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
-    ForeignKey,
     Index,
     LargeBinary,
     SmallInteger,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import Base, IdMixin, utcnow
+from portal.core.db import Base, IdMixin, owner_key, reference_key, utcnow
 
 #: What an erased author's statement says instead; shown translated (``display_text``).
 ERASED_STATEMENT_TEXT = "[removed at the author's request]"
@@ -81,9 +80,7 @@ class Conversation(IdMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default=ConversationStatus.DRAFT, index=True)
     # Where an imported conversation came from (the export's url or topic); empty otherwise.
     imported_from: Mapped[str] = mapped_column(String(300), default="")
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    created_by_id: Mapped[int | None] = reference_key("users", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     reported_at: Mapped[datetime | None]
@@ -127,13 +124,9 @@ class Participant(IdMixin, Base):
 
     __tablename__ = "deliberation_participants"
 
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[int] = owner_key("deliberation_conversations")
     key_hash: Mapped[str | None] = mapped_column(String(64))
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    user_id: Mapped[int | None] = reference_key("users", index=True)
     blocked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Voter id in an imported Polis export, kept so that exports round-trip.
@@ -154,18 +147,14 @@ class Statement(IdMixin, Base):
 
     __tablename__ = "deliberation_statements"
 
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[int] = owner_key("deliberation_conversations")
     # Running number within the conversation (the Polis ``comment-id``).
     number: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
     # SHA-256 of the normalised text, for duplicate detection within a conversation.
     text_hash: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(5), default="fi")
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("deliberation_participants.id", ondelete="SET NULL"), index=True
-    )
+    author_id: Mapped[int | None] = reference_key("deliberation_participants", index=True)
     status: Mapped[str] = mapped_column(String(20), default=StatementStatus.PENDING)
     reject_reason: Mapped[str] = mapped_column(String(300), default="")
     is_seed: Mapped[bool] = mapped_column(default=False)
@@ -173,7 +162,7 @@ class Statement(IdMixin, Base):
     hidden: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     moderated_at: Mapped[datetime | None]
-    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    moderated_by_id: Mapped[int | None] = reference_key("users")
 
     author: Mapped[Participant | None] = relationship(lazy="joined")
 
@@ -196,15 +185,9 @@ class Vote(IdMixin, Base):
 
     __tablename__ = "deliberation_votes"
 
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_conversations.id", ondelete="CASCADE"), index=True
-    )
-    participant_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_participants.id", ondelete="CASCADE")
-    )
-    statement_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_statements.id", ondelete="CASCADE"), index=True
-    )
+    conversation_id: Mapped[int] = owner_key("deliberation_conversations", index=True)
+    participant_id: Mapped[int] = owner_key("deliberation_participants")
+    statement_id: Mapped[int] = owner_key("deliberation_statements", index=True)
     value: Mapped[int] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -217,15 +200,9 @@ class VoteEvent(IdMixin, Base):
 
     __tablename__ = "deliberation_vote_events"
 
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_conversations.id", ondelete="CASCADE")
-    )
-    participant_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_participants.id", ondelete="CASCADE"), index=True
-    )
-    statement_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_statements.id", ondelete="CASCADE"), index=True
-    )
+    conversation_id: Mapped[int] = owner_key("deliberation_conversations")
+    participant_id: Mapped[int] = owner_key("deliberation_participants", index=True)
+    statement_id: Mapped[int] = owner_key("deliberation_statements", index=True)
     value: Mapped[int] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -246,9 +223,7 @@ class MathState(Base):
 
     __tablename__ = "deliberation_results"
 
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("deliberation_conversations.id", ondelete="CASCADE"), primary_key=True
-    )
+    conversation_id: Mapped[int] = owner_key("deliberation_conversations", primary_key=True)
     computed_at: Mapped[datetime | None]
     # Number of current votes and the last vote event the result reflects.
     vote_count: Mapped[int] = mapped_column(default=0)

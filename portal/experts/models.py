@@ -11,7 +11,16 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import OrgUnit, User
-from portal.core.db import Base, Hours, IdMixin, TimeSpanMixin, owned_rows, utcnow
+from portal.core.db import (
+    Base,
+    Hours,
+    IdMixin,
+    TimeSpanMixin,
+    owned_rows,
+    owner_key,
+    reference_key,
+    utcnow,
+)
 
 
 class ExpertStatus(enum.StrEnum):
@@ -63,7 +72,7 @@ class ExpertProfile(IdMixin, Base):
 
     __tablename__ = "expert_profiles"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = owner_key("users", unique=True)
     status: Mapped[str] = mapped_column(String(20), default=ExpertStatus.IN_TRAINING, index=True)
     training_completed_on: Mapped[date | None]
     experience_areas: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -90,7 +99,7 @@ class ExpertDocument(IdMixin, Base):
 
     __tablename__ = "expert_documents"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = owner_key("users", index=True)
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(200))
     signed_on: Mapped[date | None]
@@ -98,7 +107,7 @@ class ExpertDocument(IdMixin, Base):
     filename: Mapped[str] = mapped_column(String(200), default="")
     content_type: Mapped[str] = mapped_column(String(100), default="")
     size_bytes: Mapped[int] = mapped_column(default=0)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -108,9 +117,7 @@ class ExpertRequest(TimeSpanMixin, IdMixin, Base):
     __tablename__ = "expert_requests"
 
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
-    requester_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    requester_id: Mapped[int | None] = reference_key("users", index=True)
     title: Mapped[str] = mapped_column(String(200))
     task_type: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -140,18 +147,18 @@ class ExpertAssignment(IdMixin, Base):
 
     __tablename__ = "expert_assignments"
 
-    request_id: Mapped[int] = mapped_column(ForeignKey("expert_requests.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = owner_key("expert_requests")
     expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(20), default=AssignmentStatus.PROPOSED)
     # Copied from the request so that overlap checks need no join.
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    proposed_by_id: Mapped[int | None] = reference_key("users")
     responded_at: Mapped[datetime | None]
     decline_reason: Mapped[str] = mapped_column(Text, default="")
     confirmed_at: Mapped[datetime | None]
-    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    confirmed_by_id: Mapped[int | None] = reference_key("users")
     hours: Mapped[Decimal | None] = mapped_column(Hours())
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
     requester_rating: Mapped[int | None]

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import Base, IdMixin, utcnow
+from portal.core.db import Base, IdMixin, owner_key, reference_key, utcnow
 from portal.core.encryption import EncryptedText
 
 
@@ -91,9 +91,7 @@ class Questionnaire(IdMixin, Base):
 class Question(IdMixin, Base):
     __tablename__ = "feedback_questions"
 
-    questionnaire_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_questionnaires.id", ondelete="CASCADE"), index=True
-    )
+    questionnaire_id: Mapped[int] = owner_key("feedback_questionnaires", index=True)
     position: Mapped[int]
     kind: Mapped[str] = mapped_column(String(20))
     #: Stable across versions, so reports compare the same statement over time.
@@ -128,9 +126,7 @@ class Answer(IdMixin, Base):
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("feedback_questionnaires.id"))
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     service_area_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
-    activity_id: Mapped[int | None] = mapped_column(
-        ForeignKey("activities.id", ondelete="SET NULL"), index=True
-    )
+    activity_id: Mapped[int | None] = reference_key("activities", index=True)
     channel: Mapped[str] = mapped_column(String(20))
     entry: Mapped[str] = mapped_column(String(20), default=Entry.RESPONDENT)
     language: Mapped[str] = mapped_column(String(5))
@@ -143,7 +139,7 @@ class Answer(IdMixin, Base):
     themes_suggested: Mapped[str] = mapped_column(String(300), default="")
     tone: Mapped[str | None] = mapped_column(String(10))  # a person's correction
     themes: Mapped[str | None] = mapped_column(String(300))  # a person's correction
-    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    corrected_by_id: Mapped[int | None] = reference_key("users")
     handled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -180,9 +176,7 @@ class StatementAnswer(IdMixin, Base):
 
     __tablename__ = "feedback_statement_answers"
 
-    answer_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_answers.id", ondelete="CASCADE"), index=True
-    )
+    answer_id: Mapped[int] = owner_key("feedback_answers", index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("feedback_questions.id"), index=True)
     value: Mapped[int]
 
@@ -192,9 +186,7 @@ class StatementAnswer(IdMixin, Base):
 class AnswerTag(IdMixin, Base):
     __tablename__ = "feedback_answer_tags"
 
-    answer_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_answers.id", ondelete="CASCADE"), index=True
-    )
+    answer_id: Mapped[int] = owner_key("feedback_answers", index=True)
     label: Mapped[str] = mapped_column(String(60))
 
     __table_args__ = (UniqueConstraint("answer_id", "label"),)
@@ -205,10 +197,8 @@ class Reply(IdMixin, Base):
 
     __tablename__ = "feedback_replies"
 
-    answer_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_answers.id", ondelete="CASCADE"), index=True
-    )
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answer_id: Mapped[int] = owner_key("feedback_answers", index=True)
+    author_id: Mapped[int | None] = reference_key("users")
     text: Mapped[str] = mapped_column(Text)
     is_public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -221,9 +211,7 @@ class FollowUpCase(IdMixin, Base):
 
     __tablename__ = "feedback_follow_ups"
 
-    answer_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_answers.id", ondelete="CASCADE"), unique=True
-    )
+    answer_id: Mapped[int] = owner_key("feedback_answers", unique=True)
     owner_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_on: Mapped[date] = mapped_column(index=True)
@@ -232,7 +220,7 @@ class FollowUpCase(IdMixin, Base):
     escalated_at: Mapped[datetime | None]
     contacted_on: Mapped[date | None]
     closed_at: Mapped[datetime | None]
-    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    closed_by_id: Mapped[int | None] = reference_key("users")
     closed_note: Mapped[str] = mapped_column(Text, default="")
 
     answer: Mapped[Answer] = relationship(lazy="joined")
@@ -246,9 +234,7 @@ class ContactRequest(IdMixin, Base):
 
     __tablename__ = "feedback_contact_requests"
 
-    case_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_follow_ups.id", ondelete="CASCADE"), unique=True
-    )
+    case_id: Mapped[int] = owner_key("feedback_follow_ups", unique=True)
     name: Mapped[str] = mapped_column(EncryptedText())
     contact: Mapped[str] = mapped_column(EncryptedText())  # phone number or email address
     language: Mapped[str] = mapped_column(String(5))
@@ -261,14 +247,12 @@ class DevelopmentIdea(IdMixin, Base):
 
     __tablename__ = "feedback_development_ideas"
 
-    answer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("feedback_answers.id", ondelete="SET NULL"), index=True
-    )
+    answer_id: Mapped[int | None] = reference_key("feedback_answers", index=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text, default="")
-    output_id: Mapped[int | None] = mapped_column(ForeignKey("outputs.id", ondelete="SET NULL"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    output_id: Mapped[int | None] = reference_key("outputs")
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -321,10 +305,8 @@ class SurveyInvitation(IdMixin, Base):
 
     __tablename__ = "feedback_survey_invitations"
 
-    activity_id: Mapped[int] = mapped_column(
-        ForeignKey("activities.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    activity_id: Mapped[int] = owner_key("activities", index=True)
+    user_id: Mapped[int | None] = reference_key("users")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     language: Mapped[str] = mapped_column(String(5))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -338,7 +320,7 @@ class MonthlyFeedbackReport(IdMixin, Base):
 
     __tablename__ = "feedback_monthly_reports"
 
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"))
+    org_unit_id: Mapped[int] = owner_key("org_units")
     month: Mapped[date]
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -352,13 +334,11 @@ CELL_KEY = ("org_unit_id", "channel", "language", "questionnaire_id", "period_mo
 class CellKeyMixin:
     """The unit, channel, language, questionnaire and month a report cell counts."""
 
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"))
+    org_unit_id: Mapped[int] = owner_key("org_units")
     service_area_id: Mapped[int | None]
     channel: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(5))
-    questionnaire_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_questionnaires.id", ondelete="CASCADE")
-    )
+    questionnaire_id: Mapped[int] = owner_key("feedback_questionnaires")
     period_month: Mapped[int]
 
 

@@ -1,9 +1,7 @@
 """How customer feedback plugs into the portal."""
 
-from huey import crontab
-
 from portal.core.domains import Domain, NavItem, PersonalDataHandler
-from portal.core.tasks import Periodic
+from portal.core.tasks import Periodic, crontab
 from portal.feedback import labels
 from portal.feedback.cli import feedback_cli
 from portal.feedback.demo import seed_feedback

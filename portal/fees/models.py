@@ -15,7 +15,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.core.db import Base, Hours, IdMixin, Money, owned_rows, utcnow
+from portal.core.db import Base, Hours, IdMixin, Money, owned_rows, owner_key, reference_key, utcnow
 from portal.core.encryption import EncryptedText
 from portal.core.identifiers import mask_iban, mask_personal_identity_code
 from portal.impact.models import Activity, Participation
@@ -65,9 +65,7 @@ class MeetingFeeTierRow(IdMixin, Base):
 
     __tablename__ = "fee_schedule_tiers"
 
-    schedule_id: Mapped[int] = mapped_column(
-        ForeignKey("fee_schedules.id", ondelete="CASCADE"), index=True
-    )
+    schedule_id: Mapped[int] = owner_key("fee_schedules", index=True)
     position: Mapped[int]
     up_to_hours: Mapped[Decimal | None] = mapped_column(Hours())
     amount: Mapped[Decimal] = mapped_column(Money())
@@ -92,9 +90,7 @@ class ActivityFeeSetting(IdMixin, Base):
 
     __tablename__ = "fee_activity_settings"
 
-    activity_id: Mapped[int] = mapped_column(
-        ForeignKey("activities.id", ondelete="CASCADE"), unique=True
-    )
+    activity_id: Mapped[int] = owner_key("activities", unique=True)
     cost_centre: Mapped[str] = mapped_column(String(40), default="")
     pays_preparation: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -105,7 +101,7 @@ class PayeeDetails(IdMixin, Base):
 
     __tablename__ = "fee_payees"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = owner_key("users", unique=True)
     method: Mapped[str] = mapped_column(String(10), default=PaymentMethod.PAYROLL)
     identity_code: Mapped[str | None] = mapped_column(EncryptedText())
     iban: Mapped[str | None] = mapped_column(EncryptedText())
@@ -141,9 +137,9 @@ class FeeClaim(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     checked_at: Mapped[datetime | None]
-    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    checked_by_id: Mapped[int | None] = reference_key("users")
     approved_at: Mapped[datetime | None]
-    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_by_id: Mapped[int | None] = reference_key("users")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("fee_payment_batches.id"), index=True)
 
     payee: Mapped[User] = relationship(foreign_keys=[payee_id], lazy="joined")
@@ -175,9 +171,7 @@ class FeeClaimItem(IdMixin, Base):
 
     __tablename__ = "fee_claim_items"
 
-    claim_id: Mapped[int] = mapped_column(
-        ForeignKey("fee_claims.id", ondelete="CASCADE"), index=True
-    )
+    claim_id: Mapped[int] = owner_key("fee_claims", index=True)
     participation_id: Mapped[int] = mapped_column(ForeignKey("participations.id"), unique=True)
     work_date: Mapped[date]
     kind: Mapped[str] = mapped_column(String(12))
@@ -201,9 +195,7 @@ class FeeReceipt(IdMixin, Base):
 
     __tablename__ = "fee_receipts"
 
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("fee_claim_items.id", ondelete="CASCADE"), index=True
-    )
+    item_id: Mapped[int] = owner_key("fee_claim_items", index=True)
     amount: Mapped[Decimal] = mapped_column(Money())
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     content_type: Mapped[str] = mapped_column(String(40))
@@ -221,9 +213,7 @@ class FeeClaimLine(IdMixin, Base):
 
     __tablename__ = "fee_claim_lines"
 
-    claim_id: Mapped[int] = mapped_column(
-        ForeignKey("fee_claims.id", ondelete="CASCADE"), index=True
-    )
+    claim_id: Mapped[int] = owner_key("fee_claims", index=True)
     participation_id: Mapped[int] = mapped_column(ForeignKey("participations.id"))
     code: Mapped[str] = mapped_column(String(30))
     work_date: Mapped[date] = mapped_column(index=True)
@@ -245,7 +235,7 @@ class PaymentBatch(IdMixin, Base):
     month: Mapped[date] = mapped_column(index=True)
     cost_centre: Mapped[str] = mapped_column(String(40), index=True)
     total: Mapped[Decimal] = mapped_column(Money())
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     payroll_exported_at: Mapped[datetime | None]
 
@@ -260,9 +250,7 @@ class PaymentBatchLine(IdMixin, Base):
 
     __tablename__ = "fee_payment_batch_lines"
 
-    batch_id: Mapped[int] = mapped_column(
-        ForeignKey("fee_payment_batches.id", ondelete="CASCADE"), index=True
-    )
+    batch_id: Mapped[int] = owner_key("fee_payment_batches", index=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("fee_claim_lines.id"), unique=True)
     amount: Mapped[Decimal] = mapped_column(Money())
 
@@ -272,9 +260,7 @@ class FeeInvoice(IdMixin, Base):
 
     __tablename__ = "fee_invoices"
 
-    batch_id: Mapped[int] = mapped_column(
-        ForeignKey("fee_payment_batches.id", ondelete="CASCADE"), index=True
-    )
+    batch_id: Mapped[int] = owner_key("fee_payment_batches", index=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("fee_claims.id"), unique=True)
     reference: Mapped[str] = mapped_column(String(25), default="")
     invoice_date: Mapped[date]

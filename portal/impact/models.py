@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import OrgUnit, User
-from portal.core.db import Base, Hours, IdMixin, utcnow
+from portal.core.db import Base, Hours, IdMixin, owner_key, reference_key, utcnow
 
 
 class ActivityKind(enum.StrEnum):
@@ -108,7 +108,7 @@ class Participation(IdMixin, Base):
 
     __tablename__ = "participations"
 
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    activity_id: Mapped[int] = owner_key("activities")
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[str] = mapped_column(String(30), default="participant")
     occurred_on: Mapped[date] = mapped_column(index=True)
@@ -148,9 +148,7 @@ class Output(IdMixin, Base):
 
     __tablename__ = "outputs"
 
-    activity_id: Mapped[int] = mapped_column(
-        ForeignKey("activities.id", ondelete="CASCADE"), index=True
-    )
+    activity_id: Mapped[int] = owner_key("activities", index=True)
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text, default="")
@@ -170,15 +168,13 @@ class Response(IdMixin, Base):
 
     __tablename__ = "responses"
 
-    output_id: Mapped[int] = mapped_column(
-        ForeignKey("outputs.id", ondelete="CASCADE"), unique=True
-    )
+    output_id: Mapped[int] = owner_key("outputs", unique=True)
     decision: Mapped[str] = mapped_column(String(30))
     reason: Mapped[str] = mapped_column(Text, default="")
     decision_reference: Mapped[str] = mapped_column(String(200), default="")
     decision_link: Mapped[str] = mapped_column(String(500), default="")
     responsible_person: Mapped[str] = mapped_column(String(200), default="")
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = reference_key("users")
     decided_on: Mapped[date]
     implementation_status: Mapped[str] = mapped_column(
         String(20), default=ImplementationStatus.NOT_STARTED
@@ -201,7 +197,7 @@ class MonthlyReport(IdMixin, Base):
 
     __tablename__ = "impact_monthly_reports"
 
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"))
+    org_unit_id: Mapped[int] = owner_key("org_units")
     month: Mapped[date]  # the first day of the reported month
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -6,11 +6,11 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import OrgUnit, User
-from portal.core.db import Base, IdMixin, owned_rows, utcnow
+from portal.core.db import Base, IdMixin, owned_rows, owner_key, reference_key, utcnow
 from portal.core.encryption import EncryptedText
 from portal.core.models import Municipality
 
@@ -61,7 +61,7 @@ class InitiativeSettings(IdMixin, Base):
     handling_months: Mapped[int] = mapped_column(default=6)
     collection_months: Mapped[int] = mapped_column(default=6)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = reference_key("users")
 
 
 class Initiative(IdMixin, Base):
@@ -72,13 +72,9 @@ class Initiative(IdMixin, Base):
     title: Mapped[str] = mapped_column(String(200))
     proposal: Mapped[str] = mapped_column(Text)
     justification: Mapped[str] = mapped_column(Text, default="")
-    service_area_id: Mapped[int | None] = mapped_column(
-        ForeignKey("org_units.id", ondelete="SET NULL"), index=True
-    )
+    service_area_id: Mapped[int | None] = reference_key("org_units", index=True)
     state: Mapped[str] = mapped_column(String(20), default=InitiativeState.DRAFT, index=True)
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    author_id: Mapped[int | None] = reference_key("users", index=True)
     # Shown publicly as the initiator; empty means "a resident" (the name is optional).
     public_name: Mapped[str] = mapped_column(String(200), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
@@ -93,9 +89,7 @@ class Initiative(IdMixin, Base):
     due_on: Mapped[date | None] = mapped_column(index=True)
     reminder_stage: Mapped[int] = mapped_column(default=0)
     assigned_to: Mapped[str] = mapped_column(String(200), default="")
-    assigned_user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    assigned_user_id: Mapped[int | None] = reference_key("users", index=True)
     decision: Mapped[str | None] = mapped_column(String(20))
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     measures: Mapped[str] = mapped_column(Text, default="")
@@ -103,10 +97,8 @@ class Initiative(IdMixin, Base):
     decided_on: Mapped[date | None] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
     closed_reason: Mapped[str] = mapped_column(String(20), default="")
-    activity_id: Mapped[int | None] = mapped_column(
-        ForeignKey("activities.id", ondelete="SET NULL")
-    )
-    output_id: Mapped[int | None] = mapped_column(ForeignKey("outputs.id", ondelete="SET NULL"))
+    activity_id: Mapped[int | None] = reference_key("activities")
+    output_id: Mapped[int | None] = reference_key("outputs")
 
     service_area: Mapped[OrgUnit | None] = relationship(lazy="joined")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="joined")
@@ -130,10 +122,8 @@ class Initiator(IdMixin, Base):
 
     __tablename__ = "initiative_initiators"
 
-    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"))
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    initiative_id: Mapped[int] = owner_key("initiatives")
+    user_id: Mapped[int | None] = owner_key("users", index=True)
     role: Mapped[str] = mapped_column(String(20), default="co_initiator")  # author | co_initiator
     invited_email: Mapped[str | None] = mapped_column(String(254))
     invited_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -156,11 +146,9 @@ class Support(IdMixin, Base):
 
     __tablename__ = "initiative_supports"
 
-    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"))
+    initiative_id: Mapped[int] = owner_key("initiatives")
     name: Mapped[str] = mapped_column(String(200))
-    municipality_id: Mapped[int | None] = mapped_column(
-        ForeignKey("municipalities.id", ondelete="SET NULL")
-    )
+    municipality_id: Mapped[int | None] = reference_key("municipalities")
     email: Mapped[str | None] = mapped_column(EncryptedText())
     email_index: Mapped[str] = mapped_column(String(64))
     verification_method: Mapped[str] = mapped_column(String(20), default="email")
@@ -182,13 +170,11 @@ class AbuseReport(IdMixin, Base):
 
     __tablename__ = "initiative_abuse_reports"
 
-    initiative_id: Mapped[int] = mapped_column(
-        ForeignKey("initiatives.id", ondelete="CASCADE"), index=True
-    )
+    initiative_id: Mapped[int] = owner_key("initiatives", index=True)
     reason: Mapped[str] = mapped_column(String(30))
     message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     handled_at: Mapped[datetime | None] = mapped_column(index=True)
-    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    handled_by_id: Mapped[int | None] = reference_key("users")
 
     initiative: Mapped[Initiative] = relationship(lazy="joined")

@@ -1,9 +1,7 @@
 """How resident initiatives (aluealoite) plug into the portal."""
 
-from huey import crontab
-
 from portal.core.domains import Domain, NavItem, PersonalDataHandler
-from portal.core.tasks import Periodic
+from portal.core.tasks import Periodic, crontab
 from portal.initiatives import labels
 from portal.initiatives.cli import initiatives_cli
 from portal.initiatives.demo import seed_initiatives

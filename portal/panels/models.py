@@ -7,11 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.core.db import Base, Hours, IdMixin, utcnow
+from portal.core.db import Base, Hours, IdMixin, owner_key, reference_key, utcnow
 
 
 class PanelStatus(enum.StrEnum):
@@ -64,7 +64,7 @@ class Panel(IdMixin, Base):
     seed_source: Mapped[str] = mapped_column(String(300), default="")
     seed_announced_at: Mapped[datetime | None]
     method: Mapped[str] = mapped_column(String(20), default="leximin")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -82,10 +82,8 @@ class PanelCandidate(IdMixin, Base):
 
     __tablename__ = "panel_candidates"
 
-    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    panel_id: Mapped[int] = owner_key("panels")
+    user_id: Mapped[int | None] = reference_key("users", index=True)
     pseudonym: Mapped[str] = mapped_column(String(20))
     # The id in an uploaded people list (candidates without a portal account).
     external_ref: Mapped[str] = mapped_column(String(80), default="")
@@ -110,7 +108,7 @@ class PanelDraw(IdMixin, Base):
 
     __tablename__ = "panel_draws"
 
-    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), index=True)
+    panel_id: Mapped[int] = owner_key("panels", index=True)
     kind: Mapped[str] = mapped_column(String(20), default=DrawKind.DRAW)
     status: Mapped[str] = mapped_column(String(20), default=DrawStatus.QUEUED)
     method: Mapped[str] = mapped_column(String(20))
@@ -129,7 +127,7 @@ class PanelDraw(IdMixin, Base):
     previous_panel: Mapped[list[str]] = mapped_column(JSON, default=list)
     dropped: Mapped[list[str]] = mapped_column(JSON, default=list)
     replacements: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
@@ -153,9 +151,7 @@ class PanelDrawJob(IdMixin, Base):
 
     __tablename__ = "panel_draw_jobs"
 
-    draw_id: Mapped[int] = mapped_column(
-        ForeignKey("panel_draws.id", ondelete="CASCADE"), unique=True
-    )
+    draw_id: Mapped[int] = owner_key("panel_draws", unique=True)
     status: Mapped[str] = mapped_column(String(20), default=DrawStatus.QUEUED, index=True)
     fraction: Mapped[float] = mapped_column(default=0.0)
     stage: Mapped[str] = mapped_column(String(20), default="queued")
@@ -178,11 +174,9 @@ class PanelMember(IdMixin, Base):
 
     __tablename__ = "panel_members"
 
-    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
-    candidate_id: Mapped[int] = mapped_column(
-        ForeignKey("panel_candidates.id", ondelete="CASCADE"), index=True
-    )
-    draw_id: Mapped[int] = mapped_column(ForeignKey("panel_draws.id", ondelete="CASCADE"))
+    panel_id: Mapped[int] = owner_key("panels")
+    candidate_id: Mapped[int] = owner_key("panel_candidates", index=True)
+    draw_id: Mapped[int] = owner_key("panel_draws")
     status: Mapped[str] = mapped_column(String(20), default=MemberStatus.ACTIVE)
     dropped_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -200,7 +194,7 @@ class PanelSession(IdMixin, Base):
 
     __tablename__ = "panel_sessions"
 
-    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
+    panel_id: Mapped[int] = owner_key("panels")
     title: Mapped[str] = mapped_column(String(200))
     held_on: Mapped[date]
     hours: Mapped[Decimal] = mapped_column(Hours(), default=Decimal("3"))
@@ -216,7 +210,7 @@ class PanelMaterial(IdMixin, Base):
 
     __tablename__ = "panel_materials"
 
-    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), index=True)
+    panel_id: Mapped[int] = owner_key("panels", index=True)
     title: Mapped[str] = mapped_column(String(200))
     url: Mapped[str] = mapped_column(String(500), default="")
     text: Mapped[str] = mapped_column(Text, default="")
@@ -228,8 +222,8 @@ class PanelRecommendation(IdMixin, Base):
 
     __tablename__ = "panel_recommendations"
 
-    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), index=True)
+    panel_id: Mapped[int] = owner_key("panels", index=True)
     title: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text, default="")
-    output_id: Mapped[int | None] = mapped_column(ForeignKey("outputs.id", ondelete="SET NULL"))
+    output_id: Mapped[int | None] = reference_key("outputs")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

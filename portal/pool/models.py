@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.core.db import Base, IdMixin, owned_rows, utcnow
+from portal.core.db import Base, IdMixin, owned_rows, owner_key, reference_key, utcnow
 from portal.impact.models import Activity
 
 
@@ -67,7 +67,7 @@ class PoolMember(IdMixin, Base):
 
     __tablename__ = "pool_members"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = owner_key("users", unique=True)
     status: Mapped[str] = mapped_column(String(10), default=MemberStatus.PENDING)
     paused_until: Mapped[date | None]
     source: Mapped[str] = mapped_column(String(20), default="web")  # web | coordinator | import
@@ -105,10 +105,8 @@ class PoolInvitation(IdMixin, Base):
 
     __tablename__ = "pool_invitations"
 
-    activity_id: Mapped[int] = mapped_column(
-        ForeignKey("activities.id", ondelete="CASCADE"), index=True
-    )
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    activity_id: Mapped[int] = owner_key("activities", index=True)
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     message: Mapped[str] = mapped_column(Text, default="")
     criteria: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -127,10 +125,8 @@ class InvitationRecipient(IdMixin, Base):
 
     __tablename__ = "pool_invitation_recipients"
 
-    invitation_id: Mapped[int] = mapped_column(
-        ForeignKey("pool_invitations.id", ondelete="CASCADE")
-    )
-    member_id: Mapped[int] = mapped_column(ForeignKey("pool_members.id", ondelete="CASCADE"))
+    invitation_id: Mapped[int] = owner_key("pool_invitations")
+    member_id: Mapped[int] = owner_key("pool_members")
     channel: Mapped[str] = mapped_column(String(10))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     answer: Mapped[str | None] = mapped_column(String(10))
@@ -152,7 +148,7 @@ class PoolImport(IdMixin, Base):
 
     __tablename__ = "pool_imports"
 
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = reference_key("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     filename: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|done|discarded

@@ -1,10 +1,9 @@
 """How the resident pool plugs into the portal."""
 
 from flask_babel import lazy_gettext as _l
-from huey import crontab
 
 from portal.core.domains import Domain, NavItem, PersonalDataHandler
-from portal.core.tasks import Periodic
+from portal.core.tasks import Periodic, crontab
 from portal.pool.cli import pool_cli
 from portal.pool.demo import seed_pool
 from portal.pool.services import (
