@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
-from portal.core.forms import Form, MultiCheckboxField, choice_list, strip_filter
+from portal.core.forms import Form, MultiCheckboxField, choice_list, line_field, strip_filter
 from portal.deliberation.services import MAX_STATEMENT_LENGTH, MIN_STATEMENT_LENGTH
 
 
@@ -50,15 +50,9 @@ def language_choices() -> list:
 
 
 class ConversationForm(Form):
-    topic_fi = StringField(
-        _l("Topic in Finnish"), filters=[strip_filter], validators=[Optional(), Length(max=200)]
-    )
-    topic_sv = StringField(
-        _l("Topic in Swedish"), filters=[strip_filter], validators=[Optional(), Length(max=200)]
-    )
-    topic_en = StringField(
-        _l("Topic in English"), filters=[strip_filter], validators=[Optional(), Length(max=200)]
-    )
+    topic_fi = line_field(_l("Topic in Finnish"), max_length=200)
+    topic_sv = line_field(_l("Topic in Swedish"), max_length=200)
+    topic_en = line_field(_l("Topic in English"), max_length=200)
     description_fi = TextAreaField(
         _l("Description in Finnish"), filters=[strip_filter], validators=[Length(max=5000)]
     )

@@ -9,7 +9,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.core.forms import Form, MultiCheckboxField, choice_list, no_markup, strip_filter
+from portal.core.forms import (
+    Form,
+    MultiCheckboxField,
+    choice_list,
+    line_field,
+    no_markup,
+    strip_filter,
+)
 
 
 def _one_line(label: Any, *, max_length: int, required: bool = False) -> StringField:
@@ -28,11 +35,7 @@ class ReplyForm(Form):
 
 
 class TagsForm(Form):
-    tags = StringField(
-        _l("Tags, separated by commas"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=400)],
-    )
+    tags = line_field(_l("Tags, separated by commas"), max_length=400)
 
 
 class CorrectionForm(Form):
@@ -95,11 +98,7 @@ class ImportForm(Form):
 
 
 class ThemeForm(Form):
-    code = StringField(
-        _l("Code (letters a\u2013z, digits, _)"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=40)],
-    )
+    code = line_field(_l("Code (letters a\u2013z, digits, _)"), max_length=40)
     name_fi = _one_line(_l("Name in Finnish"), max_length=120, required=True)
     name_sv = _one_line(_l("Name in Swedish"), max_length=120)
     name_en = _one_line(_l("Name in English"), max_length=120)

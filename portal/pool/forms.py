@@ -27,6 +27,7 @@ from portal.core.forms import (
     MultiCheckboxField,
     choice_list,
     count_field,
+    line_field,
     name_field,
     no_markup,
     strip_filter,
@@ -474,11 +475,7 @@ class MemberFilterForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField(
-        _l("Search by name or email"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=100)],
-    )
+    q = line_field(_l("Search by name or email"), max_length=100)
     municipality = SelectField(_l("Municipality"), choices=[], validators=[Optional()])
     age_band = SelectField(
         _l("Age band"),
