@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -19,23 +21,29 @@ from portal.core.forms import Form, MultiCheckboxField, choice_list, line_field,
 from portal.deliberation.services import MAX_STATEMENT_LENGTH, MIN_STATEMENT_LENGTH
 
 
-class StatementForm(Form):
-    text = TextAreaField(
-        _l("Your statement"),
+def _statement_text(label: Any, length: Length, *, rows: int) -> TextAreaField:
+    """The text of a statement; the browser stops the typing at the longest one allowed."""
+    return TextAreaField(
+        label,
         filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Write your statement.")),
-            Length(
+        validators=[DataRequired(message=_l("Write your statement.")), length],
+        render_kw={"rows": rows, "maxlength": MAX_STATEMENT_LENGTH},
+    )
+
+
+class StatementForm(Form):
+    text = _statement_text(
+        _l("Your statement"),
+        Length(
+            min=MIN_STATEMENT_LENGTH,
+            max=MAX_STATEMENT_LENGTH,
+            message=_l(
+                "A statement is %(min)d to %(max)d characters long.",
                 min=MIN_STATEMENT_LENGTH,
                 max=MAX_STATEMENT_LENGTH,
-                message=_l(
-                    "A statement is %(min)d to %(max)d characters long.",
-                    min=MIN_STATEMENT_LENGTH,
-                    max=MAX_STATEMENT_LENGTH,
-                ),
             ),
-        ],
-        render_kw={"rows": 3, "maxlength": MAX_STATEMENT_LENGTH},
+        ),
+        rows=3,
     )
 
 
@@ -102,15 +110,7 @@ class ConversationForm(Form):
 
 
 class SeedStatementForm(Form):
-    text = TextAreaField(
-        _l("New seed statement"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Write your statement.")),
-            Length(max=MAX_STATEMENT_LENGTH),
-        ],
-        render_kw={"rows": 2, "maxlength": MAX_STATEMENT_LENGTH},
-    )
+    text = _statement_text(_l("New seed statement"), Length(max=MAX_STATEMENT_LENGTH), rows=2)
     language = SelectField(_l("Language"), choices=language_choices())
     is_meta = BooleanField(_l("Meta statement (about the conversation itself)"))
 
