@@ -202,6 +202,13 @@ def title_field(label: Any = None, *, max_length: int = 200) -> StringField:
     )
 
 
+def line_field(label: Any, *, max_length: int) -> StringField:
+    """An optional one-line text (a search term, a code, a topic) limited only in length."""
+    return StringField(
+        label, filters=[strip_filter], validators=[Optional(), Length(max=max_length)]
+    )
+
+
 def text_field(label: Any, *, max_length: int = 5000, description: Any = "") -> TextAreaField:
     """An optional longer text."""
     return TextAreaField(
@@ -282,15 +289,9 @@ def count_field(
 class AuditFilterForm(Form):
     """Filters of the audit log view (sent as GET parameters, so no CSRF token)."""
 
-    action = StringField(
-        _l("Action starts with"), filters=[strip_filter], validators=[Optional(), Length(max=80)]
-    )
-    object_type = StringField(
-        _l("Object type"), filters=[strip_filter], validators=[Optional(), Length(max=40)]
-    )
-    object_id = StringField(
-        _l("Object id"), filters=[strip_filter], validators=[Optional(), Length(max=40)]
-    )
+    action = line_field(_l("Action starts with"), max_length=80)
+    object_type = line_field(_l("Object type"), max_length=40)
+    object_id = line_field(_l("Object id"), max_length=40)
     actor = IntegerField(_l("Actor (user id)"), validators=[Optional(), NumberRange(min=1)])
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])

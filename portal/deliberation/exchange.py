@@ -167,6 +167,15 @@ def extract_zip(data: bytes, folder: Path) -> Path:
     return folder
 
 
+# Rows per INSERT statement: an imported conversation can hold millions of votes.
+_INSERT_BATCH = 5000
+
+
+def _insert_in_batches(model: type, rows: list[dict[str, object]]) -> None:
+    for start in range(0, len(rows), _INSERT_BATCH):
+        db.session.execute(insert(model), rows[start : start + _INSERT_BATCH])
+
+
 def import_export(*, actor: User | None, directory: str | Path) -> Conversation:
     """Create a closed conversation from a Polis export folder, and commit.
 
@@ -270,35 +279,23 @@ def import_export(*, actor: User | None, directory: str | Path) -> Conversation:
     comment = votes.comment_id.tolist()
     voter = votes.voter_id.tolist()
     value = votes.vote.tolist()
-    event_rows = [
-        {
+
+    def vote_row(i: int) -> dict[str, object]:
+        return {
             "conversation_id": conversation.id,
             "participant_id": participant_of[voter[i]],
             "statement_id": statement_of[comment[i]],
             "value": int(value[i]),
             "created_at": from_millis(stamps[i]),
         }
-        for i in range(len(value))
-    ]
-    for start in range(0, len(event_rows), 5000):
-        db.session.execute(insert(VoteEvent), event_rows[start : start + 5000])
+
+    _insert_in_batches(VoteEvent, [vote_row(i) for i in range(len(value))])
     latest: dict[tuple[int, int], int] = {}
     # The latest vote per pair (by timestamp, then file order) is the current one.
     for i in sorted(range(len(value)), key=lambda i: (stamps[i], i)):
         latest[(voter[i], comment[i])] = i
-    current = [
-        {
-            "conversation_id": conversation.id,
-            "participant_id": participant_of[voter[i]],
-            "statement_id": statement_of[comment[i]],
-            "value": int(value[i]),
-            "created_at": from_millis(stamps[i]),
-            "updated_at": from_millis(stamps[i]),
-        }
-        for i in latest.values()
-    ]
-    for start in range(0, len(current), 5000):
-        db.session.execute(insert(Vote), current[start : start + 5000])
+    current = [{**vote_row(i), "updated_at": from_millis(stamps[i])} for i in latest.values()]
+    _insert_in_batches(Vote, current)
     sync_activity(conversation)
     record_audit(
         actor=actor,

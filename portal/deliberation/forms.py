@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -15,27 +17,33 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
-from portal.core.forms import Form, MultiCheckboxField, choice_list, strip_filter
+from portal.core.forms import Form, MultiCheckboxField, choice_list, line_field, strip_filter
 from portal.deliberation.services import MAX_STATEMENT_LENGTH, MIN_STATEMENT_LENGTH
 
 
-class StatementForm(Form):
-    text = TextAreaField(
-        _l("Your statement"),
+def _statement_text(label: Any, length: Length, *, rows: int) -> TextAreaField:
+    """The text of a statement; the browser stops the typing at the longest one allowed."""
+    return TextAreaField(
+        label,
         filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Write your statement.")),
-            Length(
+        validators=[DataRequired(message=_l("Write your statement.")), length],
+        render_kw={"rows": rows, "maxlength": MAX_STATEMENT_LENGTH},
+    )
+
+
+class StatementForm(Form):
+    text = _statement_text(
+        _l("Your statement"),
+        Length(
+            min=MIN_STATEMENT_LENGTH,
+            max=MAX_STATEMENT_LENGTH,
+            message=_l(
+                "A statement is %(min)d to %(max)d characters long.",
                 min=MIN_STATEMENT_LENGTH,
                 max=MAX_STATEMENT_LENGTH,
-                message=_l(
-                    "A statement is %(min)d to %(max)d characters long.",
-                    min=MIN_STATEMENT_LENGTH,
-                    max=MAX_STATEMENT_LENGTH,
-                ),
             ),
-        ],
-        render_kw={"rows": 3, "maxlength": MAX_STATEMENT_LENGTH},
+        ),
+        rows=3,
     )
 
 
@@ -50,15 +58,9 @@ def language_choices() -> list:
 
 
 class ConversationForm(Form):
-    topic_fi = StringField(
-        _l("Topic in Finnish"), filters=[strip_filter], validators=[Optional(), Length(max=200)]
-    )
-    topic_sv = StringField(
-        _l("Topic in Swedish"), filters=[strip_filter], validators=[Optional(), Length(max=200)]
-    )
-    topic_en = StringField(
-        _l("Topic in English"), filters=[strip_filter], validators=[Optional(), Length(max=200)]
-    )
+    topic_fi = line_field(_l("Topic in Finnish"), max_length=200)
+    topic_sv = line_field(_l("Topic in Swedish"), max_length=200)
+    topic_en = line_field(_l("Topic in English"), max_length=200)
     description_fi = TextAreaField(
         _l("Description in Finnish"), filters=[strip_filter], validators=[Length(max=5000)]
     )
@@ -108,15 +110,7 @@ class ConversationForm(Form):
 
 
 class SeedStatementForm(Form):
-    text = TextAreaField(
-        _l("New seed statement"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message=_l("Write your statement.")),
-            Length(max=MAX_STATEMENT_LENGTH),
-        ],
-        render_kw={"rows": 2, "maxlength": MAX_STATEMENT_LENGTH},
-    )
+    text = _statement_text(_l("New seed statement"), Length(max=MAX_STATEMENT_LENGTH), rows=2)
     language = SelectField(_l("Language"), choices=language_choices())
     is_meta = BooleanField(_l("Meta statement (about the conversation itself)"))
 

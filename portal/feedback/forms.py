@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.core.forms import Form, MultiCheckboxField, choice_list, no_markup, strip_filter
+from portal.core.forms import (
+    Form,
+    MultiCheckboxField,
+    choice_list,
+    line_field,
+    no_markup,
+    strip_filter,
+)
+
+
+def _one_line(label: Any, *, max_length: int, required: bool = False) -> StringField:
+    """A one-line name or title without markup (staff pages keep WTForms' own messages)."""
+    presence: Any = DataRequired() if required else Optional()
+    return StringField(
+        label, filters=[strip_filter], validators=[presence, Length(max=max_length), no_markup]
+    )
 
 
 class ReplyForm(Form):
@@ -18,11 +35,7 @@ class ReplyForm(Form):
 
 
 class TagsForm(Form):
-    tags = StringField(
-        _l("Tags, separated by commas"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=400)],
-    )
+    tags = line_field(_l("Tags, separated by commas"), max_length=400)
 
 
 class CorrectionForm(Form):
@@ -31,11 +44,7 @@ class CorrectionForm(Form):
 
 
 class IdeaForm(Form):
-    title = StringField(
-        _l("Title of the development idea"),
-        filters=[strip_filter],
-        validators=[DataRequired(), Length(max=200), no_markup],
-    )
+    title = _one_line(_l("Title of the development idea"), max_length=200, required=True)
     description = TextAreaField(
         _l("What should change"), filters=[strip_filter], validators=[Optional(), Length(max=4000)]
     )
@@ -50,11 +59,7 @@ class CloseCaseForm(Form):
 
 class DeviceForm(Form):
     unit = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
-    name = StringField(
-        _l("Device name"),
-        filters=[strip_filter],
-        validators=[DataRequired(), Length(max=120), no_markup],
-    )
+    name = _one_line(_l("Device name"), max_length=120, required=True)
 
 
 class SmsForm(Form):
@@ -93,26 +98,10 @@ class ImportForm(Form):
 
 
 class ThemeForm(Form):
-    code = StringField(
-        _l("Code (letters a\u2013z, digits, _)"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=40)],
-    )
-    name_fi = StringField(
-        _l("Name in Finnish"),
-        filters=[strip_filter],
-        validators=[DataRequired(), Length(max=120), no_markup],
-    )
-    name_sv = StringField(
-        _l("Name in Swedish"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=120), no_markup],
-    )
-    name_en = StringField(
-        _l("Name in English"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=120), no_markup],
-    )
+    code = line_field(_l("Code (letters a\u2013z, digits, _)"), max_length=40)
+    name_fi = _one_line(_l("Name in Finnish"), max_length=120, required=True)
+    name_sv = _one_line(_l("Name in Swedish"), max_length=120)
+    name_en = _one_line(_l("Name in English"), max_length=120)
     rules_fi = TextAreaField(
         _l("Finnish lemma rules, one per line"), validators=[Optional(), Length(max=4000)]
     )
@@ -126,18 +115,6 @@ class ThemeForm(Form):
 
 
 class QuestionnaireForm(Form):
-    title_fi = StringField(
-        _l("Title in Finnish"),
-        filters=[strip_filter],
-        validators=[DataRequired(), Length(max=200), no_markup],
-    )
-    title_sv = StringField(
-        _l("Title in Swedish"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=200), no_markup],
-    )
-    title_en = StringField(
-        _l("Title in English"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=200), no_markup],
-    )
+    title_fi = _one_line(_l("Title in Finnish"), max_length=200, required=True)
+    title_sv = _one_line(_l("Title in Swedish"), max_length=200)
+    title_en = _one_line(_l("Title in English"), max_length=200)

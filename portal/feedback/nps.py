@@ -205,23 +205,30 @@ def nps_by_group(
     """NPS of every group at once: ``groups[i]`` is the key of ``scores[i]``.
 
     Keys may be any hashable (tuples for several grouping columns). Counting is one
-    ``np.unique`` and three ``np.bincount`` calls, so a million answers take well under a
+    ``np.unique`` and one ``np.bincount`` call, so a million answers take well under a
     second; the result is ordered by key.
     """
     bands = classify_scores(scores)
-    if len(groups) != len(bands):
-        raise ValueError("scores and groups must have the same length")
-    if not len(bands):
-        return {}
-    uniques, inverse = _factorise(groups)
-    size = len(uniques)
-    promoters = np.bincount(inverse, weights=bands == 1, minlength=size).astype(np.int64)
-    passives = np.bincount(inverse, weights=bands == 0, minlength=size).astype(np.int64)
-    detractors = np.bincount(inverse, weights=bands == -1, minlength=size).astype(np.int64)
+    # Columns: detractors (band -1), passives (0), promoters (+1).
+    uniques, counts = _counts_by_group(bands.astype(np.int64) + 1, groups, 3, "scores")
     return {
-        key: nps_from_counts(int(p), int(q), int(d), z=z)
-        for key, p, q, d in zip(uniques, promoters, passives, detractors, strict=True)
+        key: nps_from_counts(int(promoters), int(passives), int(detractors), z=z)
+        for key, (detractors, passives, promoters) in zip(uniques, counts, strict=True)
     }
+
+
+def _counts_by_group(
+    codes: npt.NDArray[np.int64], groups: Sequence[Hashable] | npt.ArrayLike, width: int, what: str
+) -> tuple[list[Hashable], npt.NDArray[np.int64]]:
+    """Distinct keys of ``groups`` in sorted order and, per key, how many items have each of
+    the codes 0 to ``width - 1`` (``codes[i]`` is the code of the item keyed ``groups[i]``)."""
+    if len(groups) != len(codes):
+        raise ValueError(f"{what} and groups must have the same length")
+    if not len(codes):
+        return [], np.zeros((0, width), dtype=np.int64)
+    uniques, inverse = _factorise(groups)
+    flat = np.bincount(inverse * width + codes, minlength=len(uniques) * width)
+    return uniques, flat.reshape(len(uniques), width).astype(np.int64, copy=False)
 
 
 def _factorise(groups: Sequence[Hashable] | npt.ArrayLike) -> tuple[list[Hashable], np.ndarray]:
@@ -292,12 +299,5 @@ def statements_by_group(
     values: Iterable[int | None], groups: Sequence[Hashable] | npt.ArrayLike
 ) -> dict[Hashable, StatementSummary]:
     """:func:`statement_summary` for every group at once, ordered by key."""
-    array = _statement_values(values)
-    if len(groups) != len(array):
-        raise ValueError("values and groups must have the same length")
-    if not len(array):
-        return {}
-    uniques, inverse = _factorise(groups)
-    table = np.zeros((len(uniques), 6), dtype=np.int64)
-    np.add.at(table, (inverse, array), 1)
-    return {key: _summary(row) for key, row in zip(uniques, table, strict=True)}
+    uniques, counts = _counts_by_group(_statement_values(values), groups, 6, "values")
+    return {key: _summary(row) for key, row in zip(uniques, counts, strict=True)}

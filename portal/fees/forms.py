@@ -68,7 +68,21 @@ class SecretField(StringField):
         return ""
 
 
-class MoneyField(StringField):
+class _DecimalCommaField(StringField):
+    """A Decimal typed as text: shown again as typed, or with a decimal comma when loaded."""
+
+    def _format(self, value: Decimal) -> str:
+        raise NotImplementedError
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, Decimal):
+            return self._format(self.data).replace(".", ",")
+        return ""
+
+
+class MoneyField(_DecimalCommaField):
     """An amount in euros typed the Finnish or Swedish way (``12,50``); ``data`` is Decimal."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
@@ -82,15 +96,16 @@ class MoneyField(StringField):
             self.data = None
             raise ValueError(str(money_messages()[error.code])) from None
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        if isinstance(self.data, Decimal):
-            return f"{self.data:.2f}".replace(".", ",")
-        return ""
+    def _format(self, value: Decimal) -> str:
+        return f"{value:.2f}"
 
 
-class NumberField(StringField):
+def _required_money(label: Any, missing: Any) -> MoneyField:
+    """An amount that must be given; ``missing`` names it when it is left empty."""
+    return MoneyField(label, validators=[InputRequired(message=missing)])
+
+
+class NumberField(_DecimalCommaField):
     """A non-negative number with at most two decimals, comma or point (km, hours)."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
@@ -105,12 +120,8 @@ class NumberField(StringField):
         except InvalidOperation:  # pragma: no cover - the pattern rules it out
             raise ValueError(str(_l("Enter a number."))) from None
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        if isinstance(self.data, Decimal):
-            return f"{self.data.normalize():f}".replace(".", ",")
-        return ""
+    def _format(self, value: Decimal) -> str:
+        return f"{value.normalize():f}"
 
 
 class MonthField(StringField):
@@ -224,10 +235,7 @@ class TravelForm(Form):
 
 
 class ReceiptForm(Form):
-    amount = MoneyField(
-        _l("Ticket amount (€)"),
-        validators=[InputRequired(message=_l("Enter the amount on the receipt."))],
-    )
+    amount = _required_money(_l("Ticket amount (€)"), _l("Enter the amount on the receipt."))
     receipt = FileField(
         _l("Receipt"),
         description=_l("A PDF, JPEG or PNG file of at most 5 MB."),
@@ -258,14 +266,10 @@ class ScheduleForm(Form):
     tier1_amount = MoneyField(_l("First tier: meeting fee (€)"))
     tier2_hours = NumberField(_l("Second tier: meetings of at most (hours)"))
     tier2_amount = MoneyField(_l("Second tier: meeting fee (€)"))
-    last_amount = MoneyField(
-        _l("Longer meetings: meeting fee (€)"),
-        validators=[InputRequired(message=_l("Enter the fee for the longest meetings."))],
+    last_amount = _required_money(
+        _l("Longer meetings: meeting fee (€)"), _l("Enter the fee for the longest meetings.")
     )
-    hourly_fee = MoneyField(
-        _l("Hourly fee for assignments (€)"),
-        validators=[InputRequired(message=_l("Enter the hourly fee."))],
-    )
+    hourly_fee = _required_money(_l("Hourly fee for assignments (€)"), _l("Enter the hourly fee."))
     preparation_fee = MoneyField(_l("Preparation fee per meeting (€)"))
     chair_extra = MoneyField(_l("Chair's extra per meeting (€)"))
     part_day_over_hours = NumberField(_l("Part-day allowance after (hours away)"))
@@ -284,12 +288,16 @@ class ScheduleForm(Form):
         return tiers
 
     def validate_tier1_amount(self, field: Any) -> None:
-        if (self.tier1_hours.data is None) != (field.data is None):
-            raise ValidationError(str(_l("Give both the hour limit and the fee, or neither.")))
+        _check_tier_complete(self.tier1_hours, field)
 
     def validate_tier2_amount(self, field: Any) -> None:
-        if (self.tier2_hours.data is None) != (field.data is None):
-            raise ValidationError(str(_l("Give both the hour limit and the fee, or neither.")))
+        _check_tier_complete(self.tier2_hours, field)
+
+
+def _check_tier_complete(hours: NumberField, amount: MoneyField) -> None:
+    # A tier with only one of its two values would silently drop out of ``tiers()``.
+    if (hours.data is None) != (amount.data is None):
+        raise ValidationError(str(_l("Give both the hour limit and the fee, or neither.")))
 
 
 class TravelRatesForm(Form):
@@ -300,17 +308,14 @@ class TravelRatesForm(Form):
         missing=_l("Enter the year."),
         out_of_range=_l("Enter a year between 2000 and 2100."),
     )
-    km_rate = MoneyField(
-        _l("Kilometre allowance (€/km)"),
-        validators=[InputRequired(message=_l("Enter the kilometre allowance."))],
+    km_rate = _required_money(
+        _l("Kilometre allowance (€/km)"), _l("Enter the kilometre allowance.")
     )
-    part_day_allowance = MoneyField(
-        _l("Part-day allowance (€)"),
-        validators=[InputRequired(message=_l("Enter the part-day allowance."))],
+    part_day_allowance = _required_money(
+        _l("Part-day allowance (€)"), _l("Enter the part-day allowance.")
     )
-    full_day_allowance = MoneyField(
-        _l("Full-day allowance (€)"),
-        validators=[InputRequired(message=_l("Enter the full-day allowance."))],
+    full_day_allowance = _required_money(
+        _l("Full-day allowance (€)"), _l("Enter the full-day allowance.")
     )
 
 

@@ -32,11 +32,10 @@ def _kind_choices() -> list[Any]:
     return choice_list([("", _l("All kinds")), *kind_labels().items()])
 
 
-class ReportFilterForm(Form):
-    """Report filters, sent as GET parameters so that a filtered report can be shared."""
+class _ActivityFilterForm(Form):
+    """The filters the report and the outputs list share: where (service area, unit) and what
+    kind of activity."""
 
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
     area = SelectField(
         _l("Service area"), coerce=_optional_int, validate_choice=False, validators=[Optional()]
     )
@@ -44,7 +43,6 @@ class ReportFilterForm(Form):
         _l("Unit"), coerce=_optional_int, validate_choice=False, validators=[Optional()]
     )
     kind = SelectField(_l("Kind of activity"), validators=[Optional()])
-    step = SelectField(_l("Trend by"), validators=[Optional()])
 
     def __init__(self, *args: Any, units: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,6 +51,17 @@ class ReportFilterForm(Form):
         self.area.choices = choice_list([("", _l("All service areas")), *areas])
         self.unit.choices = choice_list([("", _l("All units")), *unit_pairs])
         self.kind.choices = _kind_choices()
+
+
+class ReportFilterForm(_ActivityFilterForm):
+    """Report filters, sent as GET parameters so that a filtered report can be shared."""
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+    step = SelectField(_l("Trend by"), validators=[Optional()])
+
+    def __init__(self, *args: Any, units: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, units=units, **kwargs)
         self.step.choices = choice_list(granularity_labels().items())
 
     def validate_end(self, field: Any) -> None:
@@ -69,24 +78,15 @@ AGE_CHOICES = (
 )
 
 
-class OutputFilterForm(Form):
+class OutputFilterForm(_ActivityFilterForm):
     """Filters of the outputs list (GET)."""
 
     state = SelectField(_l("Response"), validators=[Optional()])
-    area = SelectField(
-        _l("Service area"), coerce=_optional_int, validate_choice=False, validators=[Optional()]
-    )
-    unit = SelectField(
-        _l("Unit"), coerce=_optional_int, validate_choice=False, validators=[Optional()]
-    )
-    kind = SelectField(_l("Kind of activity"), validators=[Optional()])
     age = SelectField(_l("Age of output"), validators=[Optional()])
     q = StringField(_l("Search"), filters=[strip_filter], validators=[Length(max=100)])
 
     def __init__(self, *args: Any, units: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        areas = [(u.id, u.name) for u in units if u.kind == "service_area"]
-        unit_pairs = [(u.id, u.name) for u in units if u.kind == "unit"]
+        super().__init__(*args, units=units, **kwargs)
         self.state.choices = choice_list(
             [
                 ("awaiting", _l("Awaiting a response")),
@@ -94,9 +94,6 @@ class OutputFilterForm(Form):
                 ("all", _l("All")),
             ]
         )
-        self.area.choices = choice_list([("", _l("All service areas")), *areas])
-        self.unit.choices = choice_list([("", _l("All units")), *unit_pairs])
-        self.kind.choices = _kind_choices()
         self.age.choices = choice_list(AGE_CHOICES)
 
 

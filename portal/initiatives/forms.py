@@ -28,6 +28,7 @@ from wtforms.validators import (
 
 from portal.core.forms import (
     Form,
+    count_field,
     email_field,
     no_markup,
     own_email_field,
@@ -166,13 +167,25 @@ class AbuseReportForm(Form):
     )
 
 
+def _months_field(label: Any) -> IntegerField:
+    """A period of the yearly settings in whole months: six unless changed, at most three years."""
+    return count_field(
+        label,
+        default=6,
+        minimum=1,
+        maximum=36,
+        missing=_l("Enter the number of months."),
+        out_of_range=_l("Enter 1 to 36 months."),
+    )
+
+
 class SettingsForm(Form):
-    year = IntegerField(
+    year = count_field(
         _l("Year"),
-        validators=[
-            InputRequired(message=_l("Enter the year.")),
-            NumberRange(min=2023, max=2100, message=_l("Enter a year between 2023 and 2100.")),
-        ],
+        minimum=2023,
+        maximum=2100,
+        missing=_l("Enter the year."),
+        out_of_range=_l("Enter a year between 2023 and 2100."),
     )
     support_percent = DecimalField(
         _l("Support share (per cent)"),
@@ -188,19 +201,5 @@ class SettingsForm(Form):
         description=_l("Leave empty to use the county's total population."),
         validators=[Optional(), NumberRange(min=1, message=_l("Enter a positive number."))],
     )
-    handling_months = IntegerField(
-        _l("Handling period (months)"),
-        default=6,
-        validators=[
-            InputRequired(message=_l("Enter the number of months.")),
-            NumberRange(min=1, max=36, message=_l("Enter 1 to 36 months.")),
-        ],
-    )
-    collection_months = IntegerField(
-        _l("Collection time (months)"),
-        default=6,
-        validators=[
-            InputRequired(message=_l("Enter the number of months.")),
-            NumberRange(min=1, max=36, message=_l("Enter 1 to 36 months.")),
-        ],
-    )
+    handling_months = _months_field(_l("Handling period (months)"))
+    collection_months = _months_field(_l("Collection time (months)"))

@@ -27,6 +27,7 @@ from portal.core.forms import (
     MultiCheckboxField,
     choice_list,
     count_field,
+    line_field,
     name_field,
     no_markup,
     strip_filter,
@@ -92,15 +93,20 @@ class _ClearChoiceMixin:
 
 
 class ChoiceSelect(_ClearChoiceMixin, SelectField):
-    def __init__(self, *args: Any, invalid_message: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.invalid_message = invalid_message
+    """A required select: ``message`` says what to do when nothing or an unknown value is chosen."""
+
+    def __init__(self, label: Any, message: Any, **kwargs: Any) -> None:
+        # DataRequired, not InputRequired: the empty first option only prompts for a choice.
+        super().__init__(label, validators=[DataRequired(message=message)], **kwargs)
+        self.invalid_message = message
 
 
 class ChoiceRadio(_ClearChoiceMixin, RadioField):
-    def __init__(self, *args: Any, invalid_message: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.invalid_message = invalid_message
+    """Required radio buttons: ``message`` is shown when none or an unknown value is chosen."""
+
+    def __init__(self, label: Any, message: Any, **kwargs: Any) -> None:
+        super().__init__(label, validators=[InputRequired(message=message)], **kwargs)
+        self.invalid_message = message
         self.type = "RadioField"  # rendered by the shared macro as a fieldset of choices
 
 
@@ -117,6 +123,25 @@ def _birth_year_rule(form: Any, field: Any) -> None:
     _value, code = checks.check_birth_year(field.data, today=date.today())
     if code:
         raise ValidationError(str(error_messages()[code]))
+
+
+def _optional_text(
+    field_class: type[StringField],
+    label: Any,
+    *,
+    max_length: int,
+    allow_markup: bool = False,
+    **options: Any,
+) -> StringField:
+    """An optional text of at most ``max_length`` characters; < and > are refused in it unless
+    ``allow_markup`` is set."""
+    validators: list[Any] = [
+        Optional(),
+        Length(max=max_length, message=_l("The text is too long.")),
+    ]
+    if not allow_markup:
+        validators.append(no_markup)
+    return field_class(label, filters=[strip_filter], validators=validators, **options)
 
 
 GENDER_CHOICES = [
@@ -175,16 +200,15 @@ class MemberForm(Form):
     )
     contact_channel = ChoiceRadio(
         _l("How do you want to be contacted?"),
-        invalid_message=_l("Choose how you want to be contacted."),
+        _l("Choose how you want to be contacted."),
         choices=choice_list(CHANNEL_CHOICES),
         default="email",
-        validators=[InputRequired(message=_l("Choose how you want to be contacted."))],
     )
-    postal_address = TextAreaField(
+    postal_address = _optional_text(
+        TextAreaField,
         _l("Postal address"),
+        max_length=300,
         description=_l("Only if you want letters."),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=300, message=_l("The text is too long.")), no_markup],
         render_kw={"autocomplete": "street-address", "rows": 3},
     )
     birth_year = StringField(
@@ -195,36 +219,25 @@ class MemberForm(Form):
     )
     gender = ChoiceRadio(
         _l("Gender"),
-        invalid_message=_l("Choose one of the options for gender."),
+        _l("Choose one of the options for gender."),
         choices=choice_list(GENDER_CHOICES),
-        validators=[InputRequired(message=_l("Choose one of the options for gender."))],
     )
     municipality = ChoiceSelect(
         _l("Municipality of residence"),
-        invalid_message=_l("Choose a municipality of the county, or other."),
+        _l("Choose a municipality of the county, or other."),
         choices=[],
-        validators=[DataRequired(message=_l("Choose a municipality of the county, or other."))],
     )
     language = ChoiceRadio(
         _l("Mother tongue or preferred language"),
-        invalid_message=_l("Choose a language."),
+        _l("Choose a language."),
         choices=choice_list(LANGUAGE_CHOICES),
-        validators=[InputRequired(message=_l("Choose a language."))],
     )
-    language_other = StringField(
-        _l("Which other language?"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=60, message=_l("The text is too long.")), no_markup],
-    )
+    language_other = _optional_text(StringField, _l("Which other language?"), max_length=60)
     interests = MultiCheckboxField(_l("Service areas that interest you"), coerce=int, choices=[])
-    accessibility_needs = TextAreaField(
+    accessibility_needs = _optional_text(
+        TextAreaField,
         _l("Accessibility or interpretation needs (optional)"),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=checks.TEXT_MAX, message=_l("The text is too long.")),
-            no_markup,
-        ],
+        max_length=checks.TEXT_MAX,
         render_kw={"rows": 3},
     )
     experience = RadioField(
@@ -232,10 +245,10 @@ class MemberForm(Form):
         choices=choice_list(EXPERIENCE_CHOICES),
         validators=[Optional()],
     )
-    how_heard = StringField(
+    how_heard = _optional_text(
+        StringField,
         _l("How did you hear about the resident pool? (optional)"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=200, message=_l("The text is too long.")), no_markup],
+        max_length=200,
     )
 
     def setup(self, *, municipalities: list[Any], areas: list[Any], locale: str) -> MemberForm:
@@ -367,11 +380,12 @@ class LeaveForm(Form):
 
 
 class NotesForm(Form):
-    notes = TextAreaField(
+    notes = _optional_text(
+        TextAreaField,
         _l("Coordinator's notes"),
+        max_length=checks.TEXT_MAX,
+        allow_markup=True,
         description=_l("Only for coordinators. The member sees these in their own data."),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=checks.TEXT_MAX, message=_l("The text is too long."))],
     )
 
 
@@ -381,10 +395,10 @@ class AnswerForm(Form):
         choices=choice_list(ANSWER_CHOICES),
         validators=[InputRequired(message=_l("Choose an answer."))],
     )
-    availability = TextAreaField(
+    availability = _optional_text(
+        TextAreaField,
         _l("When are you available? (optional)"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=1000, message=_l("The text is too long.")), no_markup],
+        max_length=1000,
         render_kw={"rows": 3},
     )
 
@@ -415,16 +429,17 @@ class InvitationForm(Form):
             NumberRange(min=1, max=50000, message=_l("Enter a number from 1 to 50000.")),
         ],
     )
-    seed = StringField(
+    seed = _optional_text(
+        StringField,
         _l("Seed of the draw (optional)"),
+        max_length=64,
         description=_l("The same seed draws the same people; it is recorded."),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=64, message=_l("The text is too long.")), no_markup],
     )
-    message = TextAreaField(
+    message = _optional_text(
+        TextAreaField,
         _l("Message to the invited"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=4000, message=_l("The text is too long."))],
+        max_length=4000,
+        allow_markup=True,
         render_kw={"rows": 6},
     )
 
@@ -460,11 +475,7 @@ class MemberFilterForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField(
-        _l("Search by name or email"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=100)],
-    )
+    q = line_field(_l("Search by name or email"), max_length=100)
     municipality = SelectField(_l("Municipality"), choices=[], validators=[Optional()])
     age_band = SelectField(
         _l("Age band"),
