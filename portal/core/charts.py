@@ -16,6 +16,7 @@ security policy allows no inline styles, and SVG geometry attributes are not sty
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -74,7 +75,8 @@ def nice_maximum(values: Sequence[float], maximum: float | None = None) -> float
     top = max([v for v in values if v > 0], default=0.0)
     if maximum is not None:
         top = max(top, maximum)
-    if top <= 0:
+    if top < sys.float_info.min:
+        # Zero, or a subnormal value whose power of ten underflows to 0.0.
         return 1.0
     power = 10 ** math.floor(math.log10(top))
     for step in (1, 2, 2.5, 5, 10):

@@ -94,3 +94,9 @@ def test_range_bars_scale_to_the_largest_end_without_a_maximum() -> None:
     chart = range_bars([("Age", [("18-29", 0, 8, 2, "2")])])
     assert chart.maximum == 10  # 8 rounds up to 10
     assert chart.rows[0].high == 80.0
+
+
+def test_a_subnormal_value_draws_like_a_tiny_one() -> None:
+    # 10 ** floor(log10(5e-324)) underflows to 0.0; the scale must still be positive.
+    chart = horizontal_bars([("a", (5e-324,), ("0",))])
+    assert chart.rows[0].bars[0].length == 0.0
