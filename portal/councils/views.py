@@ -354,6 +354,12 @@ def edit_membership(membership_id: int) -> Any:
     )
 
 
+def _chosen(members: Any, chosen_ids: list[int] | None) -> list[Any]:
+    """The ``members`` whose ids were ticked, in the order they are listed."""
+    chosen = set(chosen_ids or [])
+    return [member for member in members if member.id in chosen]
+
+
 @bp.route("/<int:council_id>/renew", methods=["GET", "POST"])
 @permission_required("councils.manage")
 def renew_term(council_id: int) -> Any:
@@ -380,7 +386,7 @@ def renew_term(council_id: int) -> Any:
             council=council,
             starts_on=form.starts_on.data,
             ends_on=form.ends_on.data,
-            continuing=[m for m in members if m.id in set(form.continuing.data or [])],
+            continuing=_chosen(members, form.continuing.data),
         ),
         success=_("The new term is created."),
         then=url_for("councils.show_council", council_id=council.id),
